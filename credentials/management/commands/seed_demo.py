@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand
+
+from credentials import demo
+
+
+class Command(BaseCommand):
+    help = "Create demo organisations, one login per role and ~300 demo cases (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--count", type=int, default=demo.CANDIDATE_COUNT)
+
+    def handle(self, *args, count, **options):
+        counts = demo.seed(count)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {counts['candidates']} demo candidates, "
+                f"{counts['users']} demo users."
+            )
+        )

@@ -1,0 +1,633 @@
+"""Writes to the core: the only place that changes a case.
+
+Every function here is keyword-only, atomic, locks the case row it changes
+(``select_for_update``), checks the writer's version (optimistic concurrency), runs the
+state machine's rules and writes an immutable ``CaseEvent``. Upper layers (credentials,
+integration) call these; recruitment never imports them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import TransitionNotAllowed as FSMTransitionNotAllowed
+from django_fsm import can_proceed
+
+from . import authz
+from .actors import Actor
+from .errors import NotPermitted, StaleVersion, TransitionNotAllowed
+from .models import (
+    CLOSED_STATES,
+    CRITICAL_PATH_STATES,
+    RETENTION_MONTHS,
+    Candidate,
+    Case,
+    CaseEvent,
+    CasePartner,
+    CaseState,
+    Organisation,
+    OrganisationKind,
+    Placement,
+    Profession,
+    RetentionCheck,
+    readiness_blockers,
+)
+from .signals import case_changed, case_event_recorded
+
+# Transitions a person asks for. The automatic ones (start_recognition, start_training,
+# mark_ready) can be asked for too; advance_case runs them when milestones arrive.
+TRANSITIONS = [
+    "screen",
+    "accept_offer",
+    "start_recognition",
+    "start_training",
+    "mark_ready",
+    "place",
+    "complete",
+    "hold",
+    "resume",
+    "withdraw",
+    "reject",
+    "leave_early",
+]
+REASON_REQUIRED = {"hold", "withdraw", "reject", "leave_early"}
+
+# Case fields a recruiter may edit directly (everything else moves through transitions or
+# is maintained by credentials services as milestones).
+EDITABLE_FIELDS = {
+    "recruiter",
+    "recruitment_basis",
+    "ethics_justification",
+    "g2g_agreement_ref",
+    "no_fee_declared_on",
+}
+MILESTONE_FIELDS = {
+    "recognition_submitted_on",
+    "recognition_decided_on",
+    "recognition_outcome",
+    "training_in_progress",
+    "language_requirement_met_on",
+    "permit_applied_on",
+    "permit_granted_on",
+    "permit_valid_until",
+}
+
+
+@dataclass(frozen=True)
+class TransitionOption:
+    """A transition as a user sees it: may they run it now, and if not, why not."""
+
+    name: str
+    label: str
+    allowed: bool
+    blocked_reasons: list[str] = field(default_factory=list)
+    reason_required: bool = False
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if hasattr(value, "pk"):
+        return value.pk
+    return value
+
+
+def _lock_case(case: Case | int) -> Case:
+    pk = case.pk if isinstance(case, Case) else case
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("candidate__nationality", "profession", "county")
+        .get(pk=pk)
+    )
+
+
+def _check_version(case: Case, expected_version: int | None) -> None:
+    if expected_version is None:
+        return
+    if int(expected_version) != case.version:
+        raise StaleVersion(expected=int(expected_version), current=case.version)
+
+
+def _record_event(
+    case: Case,
+    *,
+    actor: Actor,
+    kind: str,
+    reason: str = "",
+    changes: dict | None = None,
+    transition: str = "",
+    from_state: str = "",
+    to_state: str = "",
+    occurred_at: dt.datetime | None = None,
+) -> CaseEvent:
+    event = CaseEvent.objects.create(
+        case=case,
+        occurred_at=occurred_at or timezone.now(),
+        kind=kind,
+        transition=transition,
+        from_state=from_state,
+        to_state=to_state,
+        actor_kind=actor.kind,
+        actor_user=actor.user if actor.user is not None and actor.user.pk else None,
+        actor_api_client_id=actor.api_client_id,
+        actor_label=actor.label[:200],
+        reason=reason,
+        changes=changes or {},
+        case_version=case.version,
+    )
+    # Inside the transaction: listeners (e.g. the webhook outbox) write in the same one.
+    case_event_recorded.send(sender=CaseEvent, event=event)
+    transaction.on_commit(
+        lambda: case_changed.send(sender=Case, case_id=case.pk, event_ids=[event.pk])
+    )
+    return event
+
+
+def _save_case(case: Case, fields: set[str]) -> None:
+    case.version += 1
+    case.save(update_fields=sorted({*fields, "version", "updated_at"}))
+
+
+def _require_change(actor: Actor, case: Case) -> None:
+    if not authz.actor_can_change_case(actor, case):
+        raise NotPermitted(_("You may not change case %(number)s.") % {"number": case.number})
+
+
+def _blocked_reasons(case: Case, name: str) -> list[str]:
+    """Why a transition cannot run now, in words: wrong state, or its unmet guards."""
+    method = getattr(case, name)
+    meta = method._django_fsm
+    if not meta.has_transition(case.state):
+        return [
+            _("“%(transition)s” is not possible while the case is %(state)s.")
+            % {"transition": transition_label(case, name), "state": case.get_state_display()}
+        ]
+    transition_obj = meta.get_transition(case.state)
+    reasons: list[str] = []
+    for condition in transition_obj.conditions:
+        for blocker in getattr(condition, "blockers", ()):
+            message = blocker(case)
+            if message:
+                reasons.append(message)
+        if not getattr(condition, "blockers", None) and not condition(case):
+            reasons.append(_("A condition of this transition is not met."))
+    return reasons
+
+
+def transition_label(case: Case, name: str) -> str:
+    meta = getattr(case, name)._django_fsm
+    for transition_obj in meta.transitions.values():
+        label = transition_obj.custom.get("label")
+        if label:
+            return str(label)
+    return name.replace("_", " ")
+
+
+# --- reads used by writers -------------------------------------------------------------------
+
+
+def available_transitions(case: Case, user=None, *, actor: Actor | None = None):
+    """Every transition possible from the case's state, allowed or not, with blocked reasons.
+
+    Transitions impossible from the current state are left out; those possible but blocked
+    carry the reasons a user reads (guards, missing permission).
+    """
+    actor = actor or (Actor.for_user(user) if user is not None else Actor.system())
+    may_change = authz.actor_can_change_case(actor, case)
+    options = []
+    for name in TRANSITIONS:
+        meta = getattr(case, name)._django_fsm
+        if not meta.has_transition(case.state):
+            continue
+        reasons = [] if may_change else [_("Only the county's recruiters can change this case.")]
+        reasons += _blocked_reasons(case, name)
+        options.append(
+            TransitionOption(
+                name=name,
+                label=transition_label(case, name),
+                allowed=not reasons,
+                blocked_reasons=reasons,
+                reason_required=name in REASON_REQUIRED,
+            )
+        )
+    return options
+
+
+# --- writes ----------------------------------------------------------------------------------
+
+
+def create_candidate(*, actor: Actor, created_by: Organisation, **data: Any) -> Candidate:
+    if actor.user is not None and not (
+        authz.is_platform_admin(actor.user)
+        or created_by.pk in authz.organisation_ids(actor.user, "recruiter")
+    ):
+        raise NotPermitted(_("You may only add candidates for your own organisation."))
+    candidate = Candidate(created_by=created_by, **data)
+    candidate.full_clean()
+    candidate.save()
+    return candidate
+
+
+@transaction.atomic
+def open_case(
+    *,
+    candidate: Candidate,
+    county: Organisation,
+    profession: Profession,
+    actor: Actor,
+    recruiter=None,
+    opened_on: dt.date | None = None,
+    occurred_at: dt.datetime | None = None,
+    **details: Any,
+) -> Case:
+    """Open a case for a candidate in a county. The case starts as ``sourced``."""
+    if county.kind != OrganisationKind.COUNTY:
+        raise ValidationError({"county": _("Cases are opened for a wellbeing services county.")})
+    if actor.kind == "user" and not authz.can_open_case(actor.user, county):
+        raise NotPermitted(_("You may only open cases for your own county."))
+    if actor.kind == "api_client" and (actor.organisation is None or actor.organisation != county):
+        raise NotPermitted(_("You may only open cases for your own county."))
+    unknown = set(details) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(_("Unknown case fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    opened_on = opened_on or timezone.localdate()
+    at = occurred_at or timezone.now()
+    case = Case(
+        candidate=candidate,
+        county=county,
+        profession=profession,
+        recruiter=recruiter,
+        opened_on=opened_on,
+        state_changed_at=at,
+        number="pending",
+        **details,
+    )
+    case.full_clean(exclude=["number", "state"])
+    case.save()
+    case.number = f"PK-{opened_on.year}-{case.pk:06d}"
+    Case.objects.filter(pk=case.pk).update(number=case.number)
+    _record_event(
+        case,
+        actor=actor,
+        kind=CaseEvent.Kind.OPENED,
+        to_state=case.state,
+        changes={"county": county.code, "profession": profession.code},
+        occurred_at=at,
+    )
+    return case
+
+
+@transaction.atomic
+def transition_case(
+    *,
+    case: Case | int,
+    name: str,
+    actor: Actor,
+    expected_version: int | None,
+    reason: str = "",
+    occurred_at: dt.datetime | None = None,
+) -> Case:
+    """Run one transition of the case's state machine, with guards, permission and audit.
+
+    ``expected_version`` is the version the writer saw; a different stored version raises
+    ``StaleVersion``. Pass None only for system actors that act on the latest state.
+    """
+    if name not in TRANSITIONS:
+        raise TransitionNotAllowed(
+            _("There is no transition called “%(name)s”.") % {"name": name}, transition=name
+        )
+    case = _lock_case(case)
+    _require_change(actor, case)
+    if expected_version is None and not actor.is_system:
+        raise ValidationError(_("The version of the case you saw is required."))
+    _check_version(case, expected_version)
+    reason = (reason or "").strip()
+    if name in REASON_REQUIRED and not reason:
+        raise TransitionNotAllowed(
+            _("A reason is required to %(label)s.")
+            % {"label": transition_label(case, name).lower()},
+            transition=name,
+        )
+    reasons = _blocked_reasons(case, name)
+    if reasons:
+        raise TransitionNotAllowed(
+            _("Cannot %(label)s: %(reasons)s")
+            % {"label": transition_label(case, name).lower(), "reasons": " ".join(reasons)},
+            transition=name,
+            reasons=reasons,
+        )
+    method = getattr(case, name)
+    from_state = case.state
+    try:
+        if not can_proceed(method):
+            raise FSMTransitionNotAllowed(name)
+        method()
+    except FSMTransitionNotAllowed as exc:  # a race with the guard's inputs
+        raise TransitionNotAllowed(
+            _("Cannot %(label)s now.") % {"label": transition_label(case, name).lower()},
+            transition=name,
+        ) from exc
+    at = occurred_at or timezone.now()
+    case.state_changed_at = at
+    fields = {"state", "held_from", "state_changed_at"}
+    if case.state in CLOSED_STATES:
+        case.closed_at = at
+        fields.add("closed_at")
+    _save_case(case, fields)
+    _record_event(
+        case,
+        actor=actor,
+        kind=CaseEvent.Kind.TRANSITION,
+        transition=name,
+        from_state=from_state,
+        to_state=case.state,
+        reason=reason,
+        occurred_at=at,
+    )
+    return case
+
+
+@transaction.atomic
+def update_case(
+    *,
+    case: Case | int,
+    actor: Actor,
+    expected_version: int | None,
+    occurred_at: dt.datetime | None = None,
+    **changes: Any,
+) -> Case:
+    """Change a case's editable details (ethics record, no-fee statement, recruiter)."""
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(
+            _("These case fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))}
+        )
+    case = _lock_case(case)
+    _require_change(actor, case)
+    _check_version(case, expected_version)
+    diff = {}
+    for name, value in changes.items():
+        old = getattr(case, name)
+        if old != value:
+            diff[name] = [_json(old), _json(value)]
+            setattr(case, name, value)
+    if not diff:
+        return case
+    case.full_clean(exclude=["number", "state"])
+    _save_case(case, set(diff))
+    _record_event(
+        case, actor=actor, kind=CaseEvent.Kind.CHANGE, changes=diff, occurred_at=occurred_at
+    )
+    return case
+
+
+@transaction.atomic
+def record_milestones(
+    *,
+    case: Case | int,
+    actor: Actor,
+    reason: str = "",
+    occurred_at: dt.datetime | None = None,
+    **milestones: Any,
+) -> Case:
+    """Set milestone fields (called by credentials services), then advance the case.
+
+    Milestones are facts from the credential tracks, so no version is checked: the caller
+    holds the lock on its own track record and the case row is locked here.
+    """
+    unknown = set(milestones) - MILESTONE_FIELDS
+    if unknown:
+        raise ValidationError(_("Unknown milestones: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    case = _lock_case(case)
+    diff = {}
+    for name, value in milestones.items():
+        old = getattr(case, name)
+        if old != value:
+            diff[name] = [_json(old), _json(value)]
+            setattr(case, name, value)
+    if diff:
+        _save_case(case, set(diff))
+        _record_event(
+            case,
+            actor=actor,
+            kind=CaseEvent.Kind.MILESTONE,
+            changes=diff,
+            reason=reason,
+            occurred_at=occurred_at,
+        )
+    return advance_case(case=case, actor=Actor.system(), occurred_at=occurred_at)
+
+
+def _next_automatic_step(case: Case) -> tuple[str, str] | None:
+    """The next step the milestones justify, with the explanation written in the audit trail."""
+    if case.state not in CRITICAL_PATH_STATES:
+        return None
+    if not readiness_blockers(case):
+        parts = []
+        if case.profession.needs_recognition:
+            parts.append(_("recognition granted"))
+        if case.profession.required_language_level:
+            parts.append(
+                _("language requirement %(level)s met")
+                % {"level": case.profession.required_language_level}
+            )
+        if case.needs_permit:
+            parts.append(
+                _("residence permit valid until %(date)s")
+                % {"date": case.permit_valid_until.isoformat()}
+            )
+        else:
+            parts.append(_("no residence permit needed (EU/EEA or Nordic citizen)"))
+        return "mark_ready", _("All requirements for placement met: %(parts)s.") % {
+            "parts": ", ".join(str(p) for p in parts)
+        }
+    if case.state != CaseState.IN_TRAINING and case.training_in_progress:
+        return "start_training", _("Training or language studies started.")
+    if case.state == CaseState.OFFER_ACCEPTED and case.recognition_submitted_on:
+        return "start_recognition", _("Recognition application submitted on %(date)s.") % {
+            "date": case.recognition_submitted_on.isoformat()
+        }
+    if (
+        case.state == CaseState.IN_TRAINING
+        and not case.training_in_progress
+        and case.recognition_submitted_on
+        and case.recognition_outcome != "granted"
+    ):
+        return "start_recognition", _("Training finished; recognition decision pending.")
+    return None
+
+
+def advance_case(
+    *, case: Case | int, actor: Actor | None = None, occurred_at: dt.datetime | None = None
+) -> Case:
+    """Move the case along its critical path as far as its milestones allow.
+
+    Each automatic step is a normal transition by the system actor, audited with its reason.
+    """
+    actor = actor or Actor.system()
+    with transaction.atomic():
+        case = _lock_case(case)
+        for _step in range(4):  # the critical path has at most three automatic steps
+            step = _next_automatic_step(case)
+            if step is None:
+                break
+            name, explanation = step
+            case = transition_case(
+                case=case,
+                name=name,
+                actor=actor,
+                expected_version=case.version,
+                reason=str(explanation),
+                occurred_at=occurred_at,
+            )
+    return case
+
+
+@transaction.atomic
+def link_partner(
+    *,
+    case: Case | int,
+    organisation: Organisation,
+    role: str,
+    actor: Actor,
+    occurred_at: dt.datetime | None = None,
+) -> bool:
+    """Link an institution or employment service to a case; True when newly linked."""
+    case = _lock_case(case)
+    _, created = CasePartner.objects.get_or_create(case=case, organisation=organisation, role=role)
+    if created:
+        _save_case(case, set())
+        _record_event(
+            case,
+            actor=actor,
+            kind=CaseEvent.Kind.CHANGE,
+            changes={"partner_added": [None, organisation.code], "partner_role": [None, role]},
+            occurred_at=occurred_at,
+        )
+    return created
+
+
+@transaction.atomic
+def record_placement(
+    *,
+    case: Case | int,
+    actor: Actor,
+    expected_version: int | None,
+    county_unit: str,
+    start_date: dt.date,
+    contract: str = Placement.Contract.PERMANENT,
+    contract_end: dt.date | None = None,
+    occurred_at: dt.datetime | None = None,
+) -> Placement:
+    """Record (or correct) where and when the candidate starts, with retention checks due."""
+    case = _lock_case(case)
+    _require_change(actor, case)
+    _check_version(case, expected_version)
+    if case.state not in (CaseState.READY_FOR_PLACEMENT, CaseState.PLACED):
+        raise TransitionNotAllowed(
+            _("A placement can be recorded when the case is ready for placement."),
+            transition="place",
+        )
+    placement = Placement.objects.filter(case=case).first() or Placement(case=case)
+    placement.county_unit = county_unit
+    placement.start_date = start_date
+    placement.contract = contract
+    placement.contract_end = contract_end
+    placement.full_clean(exclude=["case"])
+    placement.save()
+    for months in RETENTION_MONTHS:
+        RetentionCheck.objects.update_or_create(
+            placement=placement,
+            months=months,
+            defaults={"due_on": start_date + relativedelta(months=months)},
+        )
+    _save_case(case, set())
+    _record_event(
+        case,
+        actor=actor,
+        kind=CaseEvent.Kind.PLACEMENT,
+        changes={
+            "county_unit": [None, county_unit],
+            "start_date": [None, start_date.isoformat()],
+            "contract": [None, contract],
+        },
+        occurred_at=occurred_at,
+    )
+    return placement
+
+
+@transaction.atomic
+def record_retention_check(
+    *,
+    case: Case | int,
+    actor: Actor,
+    expected_version: int | None,
+    months: int,
+    passed: bool,
+    checked_on: dt.date | None = None,
+    note: str = "",
+    occurred_at: dt.datetime | None = None,
+) -> Case:
+    """Record a 6- or 12-month retention check. A failed check ends the case as left_early;
+    both passed completes it."""
+    case = _lock_case(case)
+    _require_change(actor, case)
+    _check_version(case, expected_version)
+    if case.state != CaseState.PLACED:
+        raise TransitionNotAllowed(
+            _("Retention checks are recorded for placed cases."), transition="complete"
+        )
+    note = (note or "").strip()
+    if not passed and not note:
+        raise ValidationError({"note": _("Say why the person left (a reason is required).")})
+    try:
+        check = RetentionCheck.objects.get(placement__case=case, months=months)
+    except RetentionCheck.DoesNotExist as exc:
+        raise ValidationError(
+            {"months": _("No %(m)s-month check is due.") % {"m": months}}
+        ) from exc
+    checked_on = checked_on or timezone.localdate()
+    if checked_on < check.placement.start_date:
+        raise ValidationError({"checked_on": _("A check cannot be before the placement starts.")})
+    check.checked_on = checked_on
+    check.outcome = RetentionCheck.Outcome.PASSED if passed else RetentionCheck.Outcome.FAILED
+    check.note = note
+    check.save()
+    _save_case(case, set())
+    _record_event(
+        case,
+        actor=actor,
+        kind=CaseEvent.Kind.RETENTION,
+        changes={"months": [None, months], "outcome": [None, check.outcome]},
+        reason=note,
+        occurred_at=occurred_at,
+    )
+    if not passed:
+        return transition_case(
+            case=case,
+            name="leave_early",
+            actor=actor,
+            expected_version=case.version,
+            reason=note,
+            occurred_at=occurred_at,
+        )
+    if can_proceed(case.complete):
+        return transition_case(
+            case=case,
+            name="complete",
+            actor=actor,
+            expected_version=case.version,
+            reason=_("Retention checks at 6 and 12 months passed."),
+            occurred_at=occurred_at,
+        )
+    return case
