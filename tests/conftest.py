@@ -1,0 +1,53 @@
+"""Shared fixtures. The database (PostgreSQL or SQLite) is chosen by scripts/test_database.py
+through DATABASE_URL; see the Makefile's pytest target."""
+
+import pytest
+from django.db import connection
+
+from recruitment.actors import Actor
+from recruitment.models import Role
+
+from . import factories
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return f"database: {engine}"
+
+
+@pytest.fixture
+def pirkanmaa():
+    return factories.county("pirkanmaa")
+
+
+@pytest.fixture
+def helsinki():
+    return factories.county("helsinki")
+
+
+@pytest.fixture
+def recruiter(pirkanmaa):
+    return factories.user_with_role(Role.RECRUITER, pirkanmaa, username="rec.pirkanmaa")
+
+
+@pytest.fixture
+def other_recruiter(helsinki):
+    return factories.user_with_role(Role.RECRUITER, helsinki, username="rec.helsinki")
+
+
+@pytest.fixture
+def recruiter_actor(recruiter):
+    return Actor.for_user(recruiter)
+
+
+@pytest.fixture
+def superuser():
+    return factories.UserFactory(username="root", is_superuser=True)
+
+
+@pytest.fixture
+def on_postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (tests fell back to SQLite)")
