@@ -14,7 +14,7 @@ from recruitment.models import (
     Role,
 )
 
-DEFAULT_PASSWORD = "correct-horse-battery-staple"  # noqa: S105
+DEFAULT_PASSWORD = "correct-horse-battery-staple"
 
 
 def county(code: str = "pirkanmaa") -> Organisation:
