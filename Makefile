@@ -35,7 +35,8 @@ system-deps:
 	fi
 
 messages: install
-	@if command -v msgfmt >/dev/null; then $(PY) manage.py compilemessages -v0 --ignore=.venv; fi
+	@if [ -d locale ] && command -v msgfmt >/dev/null; then \
+	  $(PY) manage.py compilemessages -v0 --ignore=.venv --ignore=var; fi
 
 run: install messages
 	@mkdir -p var
