@@ -428,6 +428,44 @@ def record_milestones(
     return advance_case(case=case, actor=Actor.system(), occurred_at=occurred_at)
 
 
+@transaction.atomic
+def record_track_event(
+    *,
+    case: Case | int,
+    actor: Actor,
+    track: str,
+    changes: dict,
+    reason: str = "",
+    occurred_at: dt.datetime | None = None,
+    **milestones: Any,
+) -> Case:
+    """Audit a change on a credential track (called by credentials services), then set the
+    milestones it implies and advance the case.
+
+    ``changes`` maps field names to ``[old, new]``. The case's version is bumped so that
+    readers syncing by ``updated_at`` or comparing versions see the track change too.
+    """
+    unknown = set(milestones) - MILESTONE_FIELDS
+    if unknown:
+        raise ValidationError(_("Unknown milestones: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    case = _lock_case(case)
+    _save_case(case, set())
+    _record_event(
+        case,
+        actor=actor,
+        kind=CaseEvent.Kind.TRACK,
+        changes={
+            "track": [None, track],
+            **{k: [_json(o), _json(n)] for k, (o, n) in changes.items()},
+        },
+        reason=reason,
+        occurred_at=occurred_at,
+    )
+    return record_milestones(
+        case=case, actor=actor, reason=reason, occurred_at=occurred_at, **milestones
+    )
+
+
 def _next_automatic_step(case: Case) -> tuple[str, str] | None:
     """The next step the milestones justify, with the explanation written in the audit trail."""
     if case.state not in CRITICAL_PATH_STATES:

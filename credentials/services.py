@@ -1,0 +1,1129 @@
+"""Writes to the credential tracks: the only place that changes them.
+
+Every function is keyword-only and atomic. It checks who may write (``credentials.authz``),
+locks the track record it changes (``select_for_update``), compares the writer's
+``expected_version`` (``StaleVersion`` on a mismatch), runs the track's state machine, calls
+``full_clean`` and then hands the change to ``recruitment.services.record_track_event``: that
+writes the audit event (``CaseEvent`` of kind "track"), updates the case's milestone fields
+and lets the case advance along its critical path by itself (audited as the system actor).
+
+Rules that can change are data: ``Profession.required_language_level`` and
+``accepted_languages``, ``Profession.eu_automatic_recognition``,
+``Country.needs_residence_permit`` (EU/EEA and Nordic citizens need no permit) and
+``StageTimeLimit`` rows for stalled-case detection.
+
+EU/EEA automatic recognition: for a candidate with EU/EEA nationality and a profession with
+``eu_automatic_recognition`` (nurses, midwives) the authority still records a decision, but
+``decide_recognition`` refuses a *conditional* one (no compensation measures may be ordered).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import FSMField, can_proceed
+
+from recruitment import services as case_services
+from recruitment.actors import Actor
+from recruitment.errors import NotPermitted, StaleVersion, TransitionNotAllowed
+from recruitment.models import (
+    CLOSED_STATES,
+    Case,
+    CasePartner,
+    CaseState,
+    Membership,
+    Organisation,
+    RecognitionOutcome,
+    RetentionCheck,
+    Role,
+)
+
+from . import authz
+from .models import (
+    CIVIL_SERVICE_TO_CEFR,
+    SUB_SKILLS,
+    YKI_TO_CEFR,
+    IntegrationStep,
+    IntegrationStepStatus,
+    LanguageCertificate,
+    LanguageTest,
+    Notification,
+    NotificationKind,
+    PermitState,
+    Programme,
+    RecognitionApplication,
+    RecognitionCondition,
+    RecognitionState,
+    ResidencePermit,
+    StageTimeLimit,
+    TrainingEnrollment,
+    TrainingState,
+)
+from .selectors import active_permit, recognition_measure_blockers
+
+PERMIT_WARNING_DAYS = (90, 30)  # DOMAIN.md: warn 90 and 30 days before a permit expires
+RETENTION_NOTICE_DAYS = 14  # remind recruiters this many days before a check is due
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _case(case: Case | int) -> Case:
+    """The case, locked: track writes on one case are serialised by the case row."""
+    pk = case.pk if isinstance(case, Case) else case
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("candidate__nationality", "profession", "county")
+        .get(pk=pk)
+    )
+
+
+def _lock(model, obj):
+    return model.objects.select_for_update(of=("self",)).get(pk=obj.pk)
+
+
+def _require_not_closed(case: Case) -> None:
+    if case.state in CLOSED_STATES:
+        raise TransitionNotAllowed(
+            _("Case %(case)s is closed (%(state)s): its credential tracks can no longer change.")
+            % {"case": case.number, "state": case.get_state_display()}
+        )
+
+
+def _check_version(obj, expected_version: int | None, actor: Actor, label: str) -> None:
+    if expected_version is None:
+        if actor.is_system:
+            return
+        raise ValidationError(_("The version of the record you saw is required."))
+    if int(expected_version) != obj.version:
+        raise StaleVersion(expected=int(expected_version), current=obj.version, label=label)
+
+
+def _save(obj, *, created: bool = False) -> None:
+    """Validate and store a track record, bumping its version on every change."""
+    if not created:
+        obj.version += 1
+    # The protected FSM state field refuses the assignment full_clean makes; its value only
+    # ever comes from a transition, so there is nothing to validate.
+    state_fields = [f.name for f in obj._meta.concrete_fields if isinstance(f, FSMField)]
+    obj.full_clean(exclude=state_fields)
+    obj.save()
+
+
+def _diff(before: dict[str, Any], obj) -> dict[str, list]:
+    return {
+        name: [old, getattr(obj, name)] for name, old in before.items() if old != getattr(obj, name)
+    }
+
+
+def _snapshot(obj, names: Iterable[str]) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in names}
+
+
+def _audit(
+    *,
+    case: Case,
+    actor: Actor,
+    track: str,
+    action: str,
+    record,
+    changes: dict[str, list],
+    reason: str = "",
+    occurred_at: dt.datetime | None = None,
+    milestones: dict[str, Any] | None = None,
+) -> Case:
+    return case_services.record_track_event(
+        case=case,
+        actor=actor,
+        track=track,
+        changes={"action": [None, action], "record_id": [None, record.pk], **changes},
+        reason=reason,
+        occurred_at=occurred_at,
+        **(milestones or {}),
+    )
+
+
+def _parse_choice(value: str, choices, field: str, label: str) -> str:
+    if value not in choices.values:
+        raise ValidationError(
+            {
+                field: _("“%(value)s” is not a valid %(label)s. Choose one of: %(choices)s.")
+                % {"value": value, "label": label, "choices": ", ".join(choices.values)}
+            }
+        )
+    return value
+
+
+# --- Recognition -----------------------------------------------------------------------------
+
+OPEN_RECOGNITION_STATES = (
+    RecognitionState.SUBMITTED,
+    RecognitionState.IN_REVIEW,
+    RecognitionState.APPEALED,
+)
+
+
+def recognition_milestones(case: Case) -> dict[str, Any]:
+    """Case milestones from the case's latest recognition application."""
+    current = RecognitionApplication.objects.filter(case=case).order_by("-submitted_on", "-id")
+    app = current.first()
+    if app is None:
+        return {
+            "recognition_submitted_on": None,
+            "recognition_decided_on": None,
+            "recognition_outcome": "",
+        }
+    decided_on, outcome = None, ""
+    if app.state == RecognitionState.DECIDED:
+        decided_on, outcome = app.decided_on, app.outcome
+    elif app.state == RecognitionState.COMPLETED:
+        decided_on, outcome = app.completed_on or app.decided_on, RecognitionOutcome.GRANTED
+    return {
+        "recognition_submitted_on": app.submitted_on,
+        "recognition_decided_on": decided_on,
+        "recognition_outcome": outcome,
+    }
+
+
+def eu_automatic_recognition_applies(case: Case) -> bool:
+    """Professional Qualifications Directive: EU/EEA nurses and midwives, as data.
+
+    Nationality stands in for where the qualification was obtained (Polku does not store
+    the country of the degree).
+    """
+    return case.candidate.nationality.is_eu_eea and case.profession.eu_automatic_recognition
+
+
+@transaction.atomic
+def submit_recognition(
+    *,
+    case: Case | int,
+    authority: Organisation,
+    submitted_on: dt.date,
+    actor: Actor,
+    notes: str = "",
+    occurred_at: dt.datetime | None = None,
+) -> RecognitionApplication:
+    """Record that a recognition application was submitted to the authority."""
+    case = _case(case)
+    authz.require_track_write(actor, case, authz.RECOGNITION)
+    _require_not_closed(case)
+    if not case.profession.needs_recognition:
+        raise ValidationError(
+            _("%(profession)s is not regulated: no recognition is needed.")
+            % {"profession": case.profession}
+        )
+    existing = RecognitionApplication.objects.filter(case=case)
+    if existing.filter(state__in=OPEN_RECOGNITION_STATES).exists():
+        raise ValidationError(
+            _("Case %(case)s already has a recognition application waiting for a decision.")
+            % {"case": case.number}
+        )
+    if (
+        existing.filter(state=RecognitionState.COMPLETED).exists()
+        or existing.filter(
+            state=RecognitionState.DECIDED,
+            outcome__in=[RecognitionOutcome.GRANTED, RecognitionOutcome.CONDITIONAL],
+        ).exists()
+    ):
+        raise ValidationError(
+            _("Case %(case)s already has a recognition decision that allows the work.")
+            % {"case": case.number}
+        )
+    application = RecognitionApplication(
+        case=case, authority=authority, submitted_on=submitted_on, notes=notes
+    )
+    _save(application, created=True)
+    _audit(
+        case=case,
+        actor=actor,
+        track=authz.RECOGNITION,
+        action="submitted",
+        record=application,
+        changes={"authority": [None, authority.code], "submitted_on": [None, submitted_on]},
+        occurred_at=occurred_at,
+        milestones=recognition_milestones(case),
+    )
+    return application
+
+
+@transaction.atomic
+def start_recognition_review(
+    *,
+    application: RecognitionApplication,
+    actor: Actor,
+    expected_version: int | None,
+    occurred_at: dt.datetime | None = None,
+) -> RecognitionApplication:
+    """The authority has started to review the application."""
+    case = _case(application.case_id)
+    application = _lock(RecognitionApplication, application)
+    authz.require_track_write(actor, case, authz.RECOGNITION, organisation=application.authority)
+    _require_not_closed(case)
+    _check_version(application, expected_version, actor, "recognition application")
+    if not can_proceed(application.start_review):
+        raise TransitionNotAllowed(
+            _("The application is %(state)s: its review cannot start now.")
+            % {"state": application.get_state_display().lower()},
+            transition="start_review",
+        )
+    before = application.state
+    application.start_review()
+    _save(application)
+    _audit(
+        case=case,
+        actor=actor,
+        track=authz.RECOGNITION,
+        action="review_started",
+        record=application,
+        changes={"state": [before, application.state]},
+        occurred_at=occurred_at,
+        milestones=recognition_milestones(case),
+    )
+    return application
+
+
+@transaction.atomic
+def decide_recognition(
+    *,
+    application: RecognitionApplication,
+    actor: Actor,
+    expected_version: int | None,
+    outcome: str,
+    decided_on: dt.date,
+    reference: str = "",
+    conditions: Iterable[str] = (),
+    occurred_at: dt.datetime | None = None,
+) -> RecognitionApplication:
+    """Record the authority's decision: granted, conditional (with ordered measures) or refused."""
+    case = _case(application.case_id)
+    application = _lock(RecognitionApplication, application)
+    authz.require_track_write(actor, case, authz.RECOGNITION, organisation=application.authority)
+    _require_not_closed(case)
+    _check_version(application, expected_version, actor, "recognition application")
+    outcome = _parse_choice(outcome, RecognitionOutcome, "outcome", _("decision"))
+    conditions = list(dict.fromkeys(conditions or ()))
+    for condition in conditions:
+        _parse_choice(condition, RecognitionCondition, "conditions", _("measure"))
+    if outcome != RecognitionOutcome.CONDITIONAL and conditions:
+        raise ValidationError({"conditions": _("Only a conditional decision orders measures.")})
+    if outcome == RecognitionOutcome.CONDITIONAL and eu_automatic_recognition_applies(case):
+        raise ValidationError(
+            {
+                "outcome": _(
+                    "%(profession)s qualifications of EU/EEA citizens are recognised "
+                    "automatically: a conditional decision is not possible."
+                )
+                % {"profession": case.profession}
+            }
+        )
+    if not can_proceed(application.decide):
+        raise TransitionNotAllowed(
+            _("The application is %(state)s: it cannot be decided now.")
+            % {"state": application.get_state_display().lower()},
+            transition="decide",
+        )
+    if application.appealed_on and decided_on < application.appealed_on:
+        raise ValidationError(
+            {"decided_on": _("The appeal decision cannot be before the appeal was lodged.")}
+        )
+    before = _snapshot(application, ("state", "outcome", "decided_on", "conditions"))
+    application.decide()
+    application.outcome = outcome
+    application.decided_on = decided_on
+    application.conditions = conditions
+    application.decision_reference = (reference or "").strip()
+    _save(application)
+    _audit(
+        case=case,
+        actor=actor,
+        track=authz.RECOGNITION,
+        action="decided",
+        record=application,
+        changes=_diff(before, application),
+        reason=application.decision_reference,
+        occurred_at=occurred_at,
+        milestones=recognition_milestones(case),
+    )
+    return application
+
+
+@transaction.atomic
+def complete_recognition(
+    *,
+    application: RecognitionApplication,
+    actor: Actor,
+    expected_version: int | None,
+    completed_on: dt.date,
+    occurred_at: dt.datetime | None = None,
+) -> RecognitionApplication:
+    """Close a decided application: for a conditional decision, the ordered measures are done
+    (supplementary studies must be a completed enrollment; aptitude tests and adaptation
+    periods are confirmed by whoever records this) and the right to practise is granted."""
+    case = _case(application.case_id)
+    application = _lock(RecognitionApplication, application)
+    authz.require_track_write(actor, case, authz.RECOGNITION, organisation=application.authority)
+    _require_not_closed(case)
+    _check_version(application, expected_version, actor, "recognition application")
+    if not can_proceed(application.complete):
+        raise TransitionNotAllowed(
+            _("Only a decided application that was granted or conditional can be completed."),
+            transition="complete",
+        )
+    blockers = recognition_measure_blockers(application)
+    if blockers:
+        raise TransitionNotAllowed(" ".join(blockers), transition="complete", reasons=blockers)
+    before = _snapshot(application, ("state", "outcome", "completed_on"))
+    application.complete()
+    application.outcome = RecognitionOutcome.GRANTED
+    application.completed_on = completed_on
+    _save(application)
+    _audit(
+        case=case,
+        actor=actor,
+        track=authz.RECOGNITION,
+        action="completed",
+        record=application,
+        changes=_diff(before, application),
+        occurred_at=occurred_at,
+        milestones=recognition_milestones(case),
+    )
+    return application
+
+
+@transaction.atomic
+def appeal_recognition(
+    *,
+    application: RecognitionApplication,
+    actor: Actor,
+    expected_version: int | None,
+    appealed_on: dt.date,
+    reason: str = "",
+    occurred_at: dt.datetime | None = None,
+) -> RecognitionApplication:
+    """Appeal a refusal; the application waits for a new decision."""
+    case = _case(application.case_id)
+    application = _lock(RecognitionApplication, application)
+    authz.require_track_write(actor, case, authz.RECOGNITION)
+    _require_not_closed(case)
+    _check_version(application, expected_version, actor, "recognition application")
+    if not can_proceed(application.appeal):
+        raise TransitionNotAllowed(
+            _("Only a refused decision can be appealed."), transition="appeal"
+        )
+    if application.decided_on and appealed_on < application.decided_on:
+        raise ValidationError({"appealed_on": _("An appeal cannot be lodged before the decision.")})
+    if appealed_on > timezone.localdate():
+        raise ValidationError({"appealed_on": _("The appeal date cannot be in the future.")})
+    before = _snapshot(application, ("state", "appealed_on"))
+    application.appeal()
+    application.appealed_on = appealed_on
+    _save(application)
+    _audit(
+        case=case,
+        actor=actor,
+        track=authz.RECOGNITION,
+        action="appealed",
+        record=application,
+        changes=_diff(before, application),
+        reason=(reason or "").strip(),
+        occurred_at=occurred_at,
+        milestones=recognition_milestones(case),
+    )
+    return application
+
+
+# --- Training --------------------------------------------------------------------------------
+
+
+def training_milestones(case: Case) -> dict[str, Any]:
+    return {
+        "training_in_progress": TrainingEnrollment.objects.filter(
+            case=case, state__in=[TrainingState.ENROLLED, TrainingState.IN_PROGRESS]
+        ).exists()
+    }
+
+
+@transaction.atomic
+def enroll(
+    *,
+    case: Case | int,
+    institution: Organisation,
+    programme: str,
+    actor: Actor,
+    starts_on: dt.date,
+    ends_on: dt.date | None = None,
+    occurred_at: dt.datetime | None = None,
+) -> TrainingEnrollment:
+    """Enroll the candidate at an institution; the institution becomes a partner on the case."""
+    case = _case(case)
+    authz.require_track_write(actor, case, authz.TRAINING, organisation=institution)
+    _require_not_closed(case)
+    programme = _parse_choice(programme, Programme, "programme", _("programme"))
+    if TrainingEnrollment.objects.filter(
+        case=case,
+        institution=institution,
+        programme=programme,
+        state__in=[TrainingState.ENROLLED, TrainingState.IN_PROGRESS],
+    ).exists():
+        raise ValidationError(
+            _("The candidate is already enrolled in this programme at %(institution)s.")
+            % {"institution": institution}
+        )
+    enrollment = TrainingEnrollment(
+        case=case,
+        institution=institution,
+        programme=programme,
+        starts_on=starts_on,
+        ends_on=ends_on,
+    )
+    _save(enrollment, created=True)
+    case_services.link_partner(
+        case=case,
+        organisation=institution,
+        role=CasePartner.PartnerRole.EDUCATION,
+        actor=actor,
+        occurred_at=occurred_at,
+    )
+    _audit(
+        case=case,
+        actor=actor,
+        track=authz.TRAINING,
+        action="enrolled",
+        record=enrollment,
+        changes={
+            "institution": [None, institution.code],
+            "programme": [None, programme],
+            "starts_on": [None, starts_on],
+            "ends_on": [None, ends_on],
+        },
+        occurred_at=occurred_at,
+        milestones=training_milestones(case),
+    )
+    return enrollment
+
+
+def _enrollment_for_write(enrollment, actor, expected_version) -> tuple[Case, TrainingEnrollment]:
+    case = _case(enrollment.case_id)
+    enrollment = _lock(TrainingEnrollment, enrollment)
+    authz.require_track_write(actor, case, authz.TRAINING, organisation=enrollment.institution)
+    _require_not_closed(case)
+    _check_version(enrollment, expected_version, actor, "enrollment")
+    return case, enrollment
+
+
+def _not_active(enrollment: TrainingEnrollment, verb: str) -> TransitionNotAllowed:
+    return TransitionNotAllowed(
+        _("The enrollment is %(state)s: it cannot be %(verb)s.")
+        % {"state": enrollment.get_state_display().lower(), "verb": verb},
+        transition=verb,
+    )
+
+
+@transaction.atomic
+def update_enrollment(
+    *,
+    enrollment: TrainingEnrollment,
+    actor: Actor,
+    expected_version: int | None,
+    progress_percent: int | None = None,
+    ends_on: dt.date | None = None,
+    occurred_at: dt.datetime | None = None,
+) -> TrainingEnrollment:
+    """Report progress or a new planned end. Progress on an enrolled (not yet started)
+    enrollment starts it."""
+    case, enrollment = _enrollment_for_write(enrollment, actor, expected_version)
+    if not enrollment.is_active:
+        raise _not_active(enrollment, "updated")
+    if progress_percent is not None:
+        try:
+            progress_percent = int(progress_percent)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(
+                {"progress_percent": _("Progress is a whole number from 0 to 100.")}
+            ) from exc
+        if not 0 <= progress_percent <= 100:
+            raise ValidationError(
+                {"progress_percent": _("Progress is a whole number from 0 to 100.")}
+            )
+    before = _snapshot(enrollment, ("state", "progress_percent", "ends_on"))
+    if progress_percent is not None:
+        if progress_percent > 0 and enrollment.state == TrainingState.ENROLLED:
+            enrollment.start()
+        enrollment.progress_percent = progress_percent
+    if ends_on is not None:
+        enrollment.ends_on = ends_on
+    changes = _diff(before, enrollment)
+    if not changes:
+        return enrollment
+    _save(enrollment)
+    _audit(
+        case=case,
+        actor=actor,
+        track=authz.TRAINING,
+        action="updated",
+        record=enrollment,
+        changes=changes,
+        occurred_at=occurred_at,
+        milestones=training_milestones(case),
+    )
+    return enrollment
+
+
+@transaction.atomic
+def start_enrollment(
+    *,
+    enrollment: TrainingEnrollment,
+    actor: Actor,
+    expected_version: int | None,
+    occurred_at: dt.datetime | None = None,
+) -> TrainingEnrollment:
+    case, enrollment = _enrollment_for_write(enrollment, actor, expected_version)
+    if not can_proceed(enrollment.start):
+        raise _not_active(enrollment, "started")
+    enrollment.start()
+    _save(enrollment)
+    _audit(
+        case=case,
+        actor=actor,
+        track=authz.TRAINING,
+        action="started",
+        record=enrollment,
+        changes={"state": [TrainingState.ENROLLED, enrollment.state]},
+        occurred_at=occurred_at,
+        milestones=training_milestones(case),
+    )
+    return enrollment
+
+
+@transaction.atomic
+def complete_enrollment(
+    *,
+    enrollment: TrainingEnrollment,
+    actor: Actor,
+    expected_version: int | None,
+    completed_on: dt.date,
+    occurred_at: dt.datetime | None = None,
+) -> TrainingEnrollment:
+    """The candidate completed the programme (an enrolled one is started and completed)."""
+    case, enrollment = _enrollment_for_write(enrollment, actor, expected_version)
+    if not enrollment.is_active:
+        raise _not_active(enrollment, "completed")
+    before = _snapshot(enrollment, ("state", "progress_percent", "completed_on"))
+    if enrollment.state == TrainingState.ENROLLED:
+        enrollment.start()
+    enrollment.complete()
+    enrollment.completed_on = completed_on
+    _save(enrollment)
+    _audit(
+        case=case,
+        actor=actor,
+        track=authz.TRAINING,
+        action="completed",
+        record=enrollment,
+        changes=_diff(before, enrollment),
+        occurred_at=occurred_at,
+        milestones=training_milestones(case),
+    )
+    return enrollment
+
+
+@transaction.atomic
+def interrupt_enrollment(
+    *,
+    enrollment: TrainingEnrollment,
+    actor: Actor,
+    expected_version: int | None,
+    reason: str,
+    interrupted_on: dt.date | None = None,
+    occurred_at: dt.datetime | None = None,
+) -> TrainingEnrollment:
+    case, enrollment = _enrollment_for_write(enrollment, actor, expected_version)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"interruption_reason": _("Say why the training was interrupted.")})
+    if not can_proceed(enrollment.interrupt):
+        raise _not_active(enrollment, "interrupted")
+    before = enrollment.state
+    enrollment.interrupt()
+    enrollment.interruption_reason = reason
+    enrollment.interrupted_on = interrupted_on or timezone.localdate()
+    _save(enrollment)
+    _audit(
+        case=case,
+        actor=actor,
+        track=authz.TRAINING,
+        action="interrupted",
+        record=enrollment,
+        changes={"state": [before, enrollment.state]},
+        reason=reason,
+        occurred_at=occurred_at,
+        milestones=training_milestones(case),
+    )
+    return enrollment
+
+
+# --- Language --------------------------------------------------------------------------------
+
+
+def to_cefr(test: str, value: Any, *, field: str = "level") -> str:
+    """A sub-skill result as a CEFR level: CEFR as given, YKI levels 1-6 and the civil-service
+    exam's satisfactory/good through the mappings in ``credentials.models``."""
+    text = str(value).strip() if value is not None else ""
+    if text.upper() in YKI_TO_CEFR.values():
+        return text.upper()
+    if test == LanguageTest.YKI and text.isdigit() and int(text) in YKI_TO_CEFR:
+        return YKI_TO_CEFR[int(text)]
+    if test == LanguageTest.CIVIL_SERVICE and text.lower() in CIVIL_SERVICE_TO_CEFR:
+        return CIVIL_SERVICE_TO_CEFR[text.lower()]
+    hints = {
+        LanguageTest.YKI: _("a CEFR level A1–C2 or a YKI level 1–6"),
+        LanguageTest.CIVIL_SERVICE: _("a CEFR level A1–C2, “satisfactory” or “good”"),
+    }
+    raise ValidationError(
+        {
+            field: _("“%(value)s” is not a language level: give %(hint)s.")
+            % {"value": text, "hint": hints.get(test, _("a CEFR level A1–C2"))}
+        }
+    )
+
+
+def language_milestones(case: Case) -> dict[str, Any]:
+    """The date of the first certificate that meets the profession's requirement."""
+    met = [
+        certificate.taken_on
+        for certificate in LanguageCertificate.objects.filter(case=case)
+        if certificate.meets(case.profession)
+    ]
+    return {"language_requirement_met_on": min(met) if met else None}
+
+
+@transaction.atomic
+def record_language_certificate(
+    *,
+    case: Case | int,
+    actor: Actor,
+    language: str,
+    test: str,
+    taken_on: dt.date,
+    speaking: Any,
+    listening: Any,
+    reading: Any,
+    writing: Any,
+    issuer: Organisation | None = None,
+    occurred_at: dt.datetime | None = None,
+) -> LanguageCertificate:
+    """Record a language certificate; levels are CEFR (or YKI 1-6 / civil-service grades)."""
+    case = _case(case)
+    authz.require_track_write(actor, case, authz.LANGUAGE)
+    _require_not_closed(case)
+    given = {"speaking": speaking, "listening": listening, "reading": reading, "writing": writing}
+    errors: dict = {}
+    levels: dict[str, str] = {}
+    for skill in SUB_SKILLS:
+        try:
+            levels[skill] = to_cefr(test, given[skill], field=skill)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    certificate = LanguageCertificate(
+        case=case, language=language, test=test, taken_on=taken_on, issuer=issuer, **levels
+    )
+    if LanguageCertificate.objects.filter(
+        case=case, language=language, test=test, taken_on=taken_on
+    ).exists():
+        raise ValidationError(
+            _("A %(test)s certificate taken on %(date)s is already recorded.")
+            % {"test": certificate.get_test_display(), "date": taken_on}
+        )
+    _save(certificate, created=True)
+    shortfalls = certificate.shortfalls(case.profession)
+    _audit(
+        case=case,
+        actor=actor,
+        track=authz.LANGUAGE,
+        action="certificate_recorded",
+        record=certificate,
+        changes={
+            "language": [None, language],
+            "test": [None, test],
+            "taken_on": [None, taken_on],
+            **{skill: [None, level] for skill, level in levels.items()},
+        },
+        reason=" ".join(shortfalls),
+        occurred_at=occurred_at,
+        milestones=language_milestones(case),
+    )
+    return certificate
+
+
+# --- Residence permits -----------------------------------------------------------------------
+
+
+def permit_milestones(case: Case) -> dict[str, Any]:
+    permits = list(ResidencePermit.objects.filter(case=case))
+    granted = [p for p in permits if p.state == PermitState.GRANTED and p.valid_until]
+    current = max(granted, key=lambda p: (p.valid_until, p.pk), default=None)
+    return {
+        "permit_applied_on": max((p.applied_on for p in permits), default=None),
+        "permit_granted_on": current.decided_on if current else None,
+        "permit_valid_until": current.valid_until if current else None,
+    }
+
+
+@transaction.atomic
+def apply_permit(
+    *,
+    case: Case | int,
+    actor: Actor,
+    permit_type: str,
+    permit_kind: str,
+    applied_on: dt.date,
+    occurred_at: dt.datetime | None = None,
+) -> ResidencePermit:
+    """Record a residence permit application to Migri. At most one active permit per case."""
+    case = _case(case)
+    authz.require_track_write(actor, case, authz.PERMIT)
+    _require_not_closed(case)
+    if not case.needs_permit:
+        raise ValidationError(
+            _("%(country)s citizens need no residence permit (EU/EEA or Nordic).")
+            % {"country": case.candidate.nationality}
+        )
+    current = active_permit(case, on=applied_on)
+    if current is not None:
+        if current.state == PermitState.APPLIED:
+            detail = _("an application from %(date)s is waiting for a decision") % {
+                "date": current.applied_on
+            }
+        else:
+            detail = _("a permit is valid until %(date)s") % {"date": current.valid_until}
+        raise ValidationError(
+            _("Case %(case)s already has an active residence permit: %(detail)s.")
+            % {"case": case.number, "detail": detail}
+        )
+    permit = ResidencePermit(
+        case=case, permit_type=permit_type, permit_kind=permit_kind, applied_on=applied_on
+    )
+    _save(permit, created=True)
+    _audit(
+        case=case,
+        actor=actor,
+        track=authz.PERMIT,
+        action="applied",
+        record=permit,
+        changes={
+            "permit_type": [None, permit_type],
+            "permit_kind": [None, permit_kind],
+            "applied_on": [None, applied_on],
+        },
+        occurred_at=occurred_at,
+        milestones=permit_milestones(case),
+    )
+    return permit
+
+
+@transaction.atomic
+def decide_permit(
+    *,
+    permit: ResidencePermit,
+    actor: Actor,
+    expected_version: int | None,
+    granted: bool,
+    decided_on: dt.date,
+    valid_from: dt.date | None = None,
+    valid_until: dt.date | None = None,
+    reference: str = "",
+    occurred_at: dt.datetime | None = None,
+) -> ResidencePermit:
+    """Record Migri's decision. A granted permit needs its validity (from defaults to the
+    decision date)."""
+    case = _case(permit.case_id)
+    permit = _lock(ResidencePermit, permit)
+    authz.require_track_write(actor, case, authz.PERMIT)
+    _require_not_closed(case)
+    _check_version(permit, expected_version, actor, "residence permit")
+    if permit.state != PermitState.APPLIED:
+        raise TransitionNotAllowed(
+            _("This permit was already decided (%(state)s).")
+            % {"state": permit.get_state_display().lower()},
+            transition="decide",
+        )
+    before = _snapshot(permit, ("state", "decided_on", "valid_from", "valid_until"))
+    if granted:
+        if valid_until is None:
+            raise ValidationError(
+                {"valid_until": _("A granted permit needs its last day of validity.")}
+            )
+        permit.grant()
+        permit.valid_from = valid_from or decided_on
+        permit.valid_until = valid_until
+    else:
+        if valid_from or valid_until:
+            raise ValidationError({"valid_until": _("A refused permit has no period of validity.")})
+        permit.refuse()
+    permit.decided_on = decided_on
+    permit.decision_reference = (reference or "").strip()
+    _save(permit)
+    _audit(
+        case=case,
+        actor=actor,
+        track=authz.PERMIT,
+        action="granted" if granted else "refused",
+        record=permit,
+        changes=_diff(before, permit),
+        reason=permit.decision_reference,
+        occurred_at=occurred_at,
+        milestones=permit_milestones(case),
+    )
+    return permit
+
+
+# --- Integration steps (employment services) -------------------------------------------------
+
+
+@transaction.atomic
+def record_integration_step(
+    *,
+    case: Case | int,
+    organisation: Organisation,
+    kind: str,
+    actor: Actor,
+    due_on: dt.date | None = None,
+    status: str = IntegrationStepStatus.PLANNED,
+    done_on: dt.date | None = None,
+    notes: str = "",
+    occurred_at: dt.datetime | None = None,
+) -> IntegrationStep:
+    """Record a step of the employment service; the service becomes a partner on the case."""
+    case = _case(case)
+    authz.require_track_write(actor, case, authz.INTEGRATION, organisation=organisation)
+    _require_not_closed(case)
+    step = IntegrationStep(
+        case=case,
+        organisation=organisation,
+        kind=kind,
+        status=status,
+        due_on=due_on,
+        done_on=done_on,
+        notes=notes,
+    )
+    _save(step, created=True)
+    case_services.link_partner(
+        case=case,
+        organisation=organisation,
+        role=CasePartner.PartnerRole.EMPLOYMENT_SERVICE,
+        actor=actor,
+        occurred_at=occurred_at,
+    )
+    _audit(
+        case=case,
+        actor=actor,
+        track=authz.INTEGRATION,
+        action="step_recorded",
+        record=step,
+        changes={
+            "organisation": [None, organisation.code],
+            "kind": [None, kind],
+            "status": [None, status],
+            "due_on": [None, due_on],
+        },
+        occurred_at=occurred_at,
+    )
+    return step
+
+
+_UNSET: Any = object()
+
+
+@transaction.atomic
+def update_integration_step(
+    *,
+    step: IntegrationStep,
+    actor: Actor,
+    expected_version: int | None,
+    status: str | None = None,
+    due_on: dt.date | None = _UNSET,
+    done_on: dt.date | None = _UNSET,
+    notes: str | None = None,
+    occurred_at: dt.datetime | None = None,
+) -> IntegrationStep:
+    """Change an integration step; marking it done without a date means today."""
+    case = _case(step.case_id)
+    step = _lock(IntegrationStep, step)
+    authz.require_track_write(actor, case, authz.INTEGRATION, organisation=step.organisation)
+    _require_not_closed(case)
+    _check_version(step, expected_version, actor, "integration step")
+    before = _snapshot(step, ("status", "due_on", "done_on", "notes"))
+    if status is not None:
+        step.status = _parse_choice(status, IntegrationStepStatus, "status", _("status"))
+    if due_on is not _UNSET:
+        step.due_on = due_on
+    if done_on is not _UNSET:
+        step.done_on = done_on
+    if step.status == IntegrationStepStatus.DONE and step.done_on is None:
+        step.done_on = timezone.localdate()
+    if step.status != IntegrationStepStatus.DONE and done_on is _UNSET:
+        step.done_on = None
+    if notes is not None:
+        step.notes = notes
+    changes = _diff(before, step)
+    if not changes:
+        return step
+    _save(step)
+    _audit(
+        case=case,
+        actor=actor,
+        track=authz.INTEGRATION,
+        action="step_updated",
+        record=step,
+        changes=changes,
+        occurred_at=occurred_at,
+    )
+    return step
+
+
+# --- Notifications (scheduled work) ----------------------------------------------------------
+
+
+def _recipients_by_county(county_ids: set[int]) -> dict[int, set[int]]:
+    """County → ids of active users who recruit for it."""
+    result: dict[int, set[int]] = {}
+    for county_id, user_id in Membership.objects.filter(
+        organisation_id__in=county_ids,
+        role=Role.RECRUITER,
+        user__is_active=True,
+        organisation__is_active=True,
+    ).values_list("organisation_id", "user_id"):
+        result.setdefault(county_id, set()).add(user_id)
+    return result
+
+
+def _notify_cases(items: list[tuple[Case, str, str, str]]) -> int:
+    """Create notifications for the recruiters of each case (``(case, kind, message, key)``);
+    rows whose dedupe key exists already are skipped. Returns how many were created."""
+    if not items:
+        return 0
+    by_county = _recipients_by_county({case.county_id for case, *_rest in items})
+    rows = []
+    for case, kind, message, key in items:
+        recipients = set(by_county.get(case.county_id, set()))
+        if case.recruiter_id:
+            recipients.add(case.recruiter_id)
+        for user_id in sorted(recipients):
+            rows.append(
+                Notification(
+                    recipient_id=user_id,
+                    case=case,
+                    kind=kind,
+                    message=message,
+                    dedupe_key=f"{key}:u{user_id}"[:200],
+                )
+            )
+    existing = set(
+        Notification.objects.filter(dedupe_key__in=[r.dedupe_key for r in rows]).values_list(
+            "dedupe_key", flat=True
+        )
+    )
+    new = [r for r in rows if r.dedupe_key not in existing]
+    # ignore_conflicts: two workers running the same task at once still create each only once.
+    Notification.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
+    return len(new)
+
+
+def _watched_cases():
+    return Case.objects.exclude(state__in=CLOSED_STATES).select_related("county")
+
+
+@transaction.atomic
+def watch_permit_expiry(*, today: dt.date | None = None) -> int:
+    """Warn the case's recruiters 90 and 30 days before a residence permit expires, and when
+    it has expired. Idempotent: one notification per case, permit end date, kind and user."""
+    today = today or timezone.localdate()
+    longest = max(PERMIT_WARNING_DAYS)
+    items = []
+    cases = _watched_cases().filter(
+        permit_valid_until__isnull=False,
+        permit_valid_until__lte=today + dt.timedelta(days=longest),
+    )
+    for case in cases:
+        days_left = (case.permit_valid_until - today).days
+        if days_left < 0:
+            kind = NotificationKind.PERMIT_EXPIRED
+            message = _(
+                "Case %(case)s: the residence permit expired on %(date)s. The candidate cannot "
+                "be placed until a new permit is granted."
+            ) % {"case": case.number, "date": case.permit_valid_until}
+        else:
+            window = min(d for d in PERMIT_WARNING_DAYS if days_left <= d)
+            kind = f"permit_expiring_{window}"
+            message = _(
+                "Case %(case)s: the residence permit expires on %(date)s (in %(days)s days)."
+            ) % {"case": case.number, "date": case.permit_valid_until, "days": days_left}
+        key = f"{kind}:c{case.pk}:{case.permit_valid_until.isoformat()}"
+        items.append((case, kind, message, key))
+    return _notify_cases(items)
+
+
+@transaction.atomic
+def detect_stalled_cases(*, now: dt.datetime | None = None) -> int:
+    """Notify recruiters of cases that stayed in a state longer than its ``StageTimeLimit``.
+    Idempotent: one notification per case, stay in the state (its start) and user."""
+    now = now or timezone.now()
+    items = []
+    for limit in StageTimeLimit.objects.all():
+        cutoff = now - dt.timedelta(days=limit.max_days)
+        for case in _watched_cases().filter(state=limit.state, state_changed_at__lt=cutoff):
+            days = (now - case.state_changed_at).days
+            message = _(
+                "Case %(case)s has been %(state)s for %(days)s days (limit %(limit)s days)."
+            ) % {
+                "case": case.number,
+                "state": CaseState(case.state).label,
+                "days": days,
+                "limit": limit.max_days,
+            }
+            key = f"stalled:c{case.pk}:{case.state}:{case.state_changed_at.date().isoformat()}"
+            items.append((case, NotificationKind.STALLED, message, key))
+    return _notify_cases(items)
+
+
+@transaction.atomic
+def notify_due_retention_checks(*, today: dt.date | None = None) -> int:
+    """Remind recruiters of 6- and 12-month retention checks that are due (or due within
+    ``RETENTION_NOTICE_DAYS``). Idempotent: one notification per check and user."""
+    today = today or timezone.localdate()
+    checks = RetentionCheck.objects.filter(
+        outcome=RetentionCheck.Outcome.PENDING,
+        due_on__lte=today + dt.timedelta(days=RETENTION_NOTICE_DAYS),
+        placement__case__state=CaseState.PLACED,
+    ).select_related("placement__case__county")
+    items = []
+    for check in checks:
+        case = check.placement.case
+        message = _("Case %(case)s: the %(months)s-month retention check is due on %(date)s.") % {
+            "case": case.number,
+            "months": check.months,
+            "date": check.due_on,
+        }
+        items.append((case, NotificationKind.RETENTION_DUE, message, f"retention:{check.pk}"))
+    return _notify_cases(items)
+
+
+@transaction.atomic
+def mark_notification_read(*, notification: Notification, user) -> Notification:
+    """A user marks one of their own notifications read."""
+    notification = Notification.objects.select_for_update().get(pk=notification.pk)
+    if notification.recipient_id != user.pk:
+        raise NotPermitted(_("This notification is not yours."))
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
