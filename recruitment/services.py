@@ -111,6 +111,12 @@ def _lock_case(case: Case | int) -> Case:
     )
 
 
+def _require_version(actor: Actor, expected_version: int | None) -> None:
+    """People and API clients write against the version they saw; only the system may not."""
+    if expected_version is None and not actor.is_system:
+        raise ValidationError(_("The version of the case you saw is required."))
+
+
 def _check_version(case: Case, expected_version: int | None) -> None:
     if expected_version is None:
         return
@@ -308,24 +314,24 @@ def transition_case(
         )
     case = _lock_case(case)
     _require_change(actor, case)
-    if expected_version is None and not actor.is_system:
-        raise ValidationError(_("The version of the case you saw is required."))
+    _require_version(actor, expected_version)
     _check_version(case, expected_version)
     reason = (reason or "").strip()
     if name in REASON_REQUIRED and not reason:
         raise TransitionNotAllowed(
-            _("A reason is required to %(label)s.")
-            % {"label": transition_label(case, name).lower()},
+            _("A reason is required for “%(label)s”.") % {"label": transition_label(case, name)},
             transition=name,
         )
     reasons = _blocked_reasons(case, name)
     if reasons:
-        raise TransitionNotAllowed(
-            _("Cannot %(label)s: %(reasons)s")
-            % {"label": transition_label(case, name).lower(), "reasons": " ".join(reasons)},
-            transition=name,
-            reasons=reasons,
-        )
+        if not getattr(case, name)._django_fsm.has_transition(case.state):
+            message = reasons[0]  # already names the transition and the state
+        else:
+            message = _("“%(label)s” is blocked: %(reasons)s") % {
+                "label": transition_label(case, name),
+                "reasons": " ".join(reasons),
+            }
+        raise TransitionNotAllowed(message, transition=name, reasons=reasons)
     method = getattr(case, name)
     from_state = case.state
     try:
@@ -334,7 +340,7 @@ def transition_case(
         method()
     except FSMTransitionNotAllowed as exc:  # a race with the guard's inputs
         raise TransitionNotAllowed(
-            _("Cannot %(label)s now.") % {"label": transition_label(case, name).lower()},
+            _("“%(label)s” is not possible now.") % {"label": transition_label(case, name)},
             transition=name,
         ) from exc
     at = occurred_at or timezone.now()
@@ -374,6 +380,7 @@ def update_case(
         )
     case = _lock_case(case)
     _require_change(actor, case)
+    _require_version(actor, expected_version)
     _check_version(case, expected_version)
     diff = {}
     for name, value in changes.items():
@@ -570,6 +577,7 @@ def record_placement(
     """Record (or correct) where and when the candidate starts, with retention checks due."""
     case = _lock_case(case)
     _require_change(actor, case)
+    _require_version(actor, expected_version)
     _check_version(case, expected_version)
     if case.state not in (CaseState.READY_FOR_PLACEMENT, CaseState.PLACED):
         raise TransitionNotAllowed(
@@ -620,6 +628,7 @@ def record_retention_check(
     both passed completes it."""
     case = _lock_case(case)
     _require_change(actor, case)
+    _require_version(actor, expected_version)
     _check_version(case, expected_version)
     if case.state != CaseState.PLACED:
         raise TransitionNotAllowed(

@@ -3,11 +3,19 @@ through DATABASE_URL; see the Makefile's pytest target."""
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 
 from recruitment.actors import Actor
 from recruitment.models import Role
 
 from . import factories
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """Hashing passwords the production way costs ~0.3 s per user; tests need no such cost."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 def pytest_report_header(config):
