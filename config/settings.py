@@ -8,6 +8,7 @@ See ``.env.example`` for every variable.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -206,6 +207,23 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
+# Credential tracks: daily watches that notify the case's recruiters (idempotent tasks).
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "credentials-permit-expiry": {
+            "task": "credentials.watch_permit_expiry",
+            "schedule": crontab(hour=6, minute=0),
+        },
+        "credentials-stalled-cases": {
+            "task": "credentials.detect_stalled_cases",
+            "schedule": crontab(hour=6, minute=10),
+        },
+        "credentials-retention-checks": {
+            "task": "credentials.notify_due_retention_checks",
+            "schedule": crontab(hour=6, minute=20),
+        },
+    }
+)
 
 # Django REST framework (the partner API lives in the integration app).
 REST_FRAMEWORK = {
