@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_fsm",  # its admin templates (transition buttons and forms)
     "rest_framework",
     "django_filters",
     "drf_spectacular",
