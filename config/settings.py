@@ -226,9 +226,20 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 
+# Integration: deliver webhooks from the outbox (retries included); purge idempotency keys.
+CELERY_BEAT_SCHEDULE["integration-dispatch-webhooks"] = {
+    "task": "integration.dispatch_webhooks",
+    "schedule": 30.0,
+}
+CELERY_BEAT_SCHEDULE["integration-purge-idempotency"] = {
+    "task": "integration.purge_idempotency_records",
+    "schedule": crontab(hour=3, minute=30),
+}
+
 # Django REST framework (the partner API lives in the integration app).
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "integration.api.problems.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Polku partner API",
@@ -238,7 +249,37 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "DESCRIPTION": "Educational institutions, employment services and counties update their "
+    "part of each case. Partner guide: docs/api.md.",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CEFRLevelEnum": "recruitment.models.CEFRLevel",
+        "IntegrationStepKindEnum": "credentials.models.IntegrationStepKind",
+        "IntegrationStepStatusEnum": "credentials.models.IntegrationStepStatus",
+        "CsvImportKindEnum": "integration.models.CsvImport.Kind",
+        "CsvImportStatusEnum": "integration.models.CsvImport.Status",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "integration.api.schema.add_problem_responses",
+    ],
 }
+
+# Partner API limits (integration app). Bodies above the limit get 413 problem+json.
+POLKU_API_MAX_BODY_BYTES = env.int("POLKU_API_MAX_BODY_BYTES", default=1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, POLKU_API_MAX_BODY_BYTES)
+POLKU_API_THROTTLE_RATES = {
+    "client": env.str("POLKU_API_RATE", default="1200/min"),
+    "bulk": env.str("POLKU_API_BULK_RATE", default="60/min"),
+}
+POLKU_CSV_MAX_BYTES = env.int("POLKU_CSV_MAX_BYTES", default=5 * 1024 * 1024)
+POLKU_CSV_MAX_ROWS = env.int("POLKU_CSV_MAX_ROWS", default=10_000)
+POLKU_WEBHOOK_MAX_ATTEMPTS = env.int("POLKU_WEBHOOK_MAX_ATTEMPTS", default=8)
+POLKU_WEBHOOK_RETRY_BASE_SECONDS = env.int("POLKU_WEBHOOK_RETRY_BASE_SECONDS", default=30)
+POLKU_WEBHOOK_RETRY_MAX_SECONDS = env.int("POLKU_WEBHOOK_RETRY_MAX_SECONDS", default=6 * 3600)
+POLKU_WEBHOOK_TIMEOUT_SECONDS = env.int("POLKU_WEBHOOK_TIMEOUT_SECONDS", default=5)
+POLKU_WEBHOOK_ALLOW_HTTP = env.bool("POLKU_WEBHOOK_ALLOW_HTTP", default=not PRODUCTION)
 
 # Personal data: closed cases are anonymised after this many days (DOMAIN.md: default 5 years).
 POLKU_ANONYMISE_CLOSED_AFTER_DAYS = env.int("POLKU_ANONYMISE_CLOSED_AFTER_DAYS", default=5 * 365)

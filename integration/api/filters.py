@@ -1,0 +1,83 @@
+"""django-filter filter sets of the partner API (every list takes ``updated_since``)."""
+
+from __future__ import annotations
+
+import django_filters
+
+from credentials.models import (
+    IntegrationStep,
+    IntegrationStepKind,
+    IntegrationStepStatus,
+    Language,
+    LanguageCertificate,
+    LanguageTest,
+    PermitState,
+    Programme,
+    ResidencePermit,
+    TrainingEnrollment,
+    TrainingState,
+)
+from recruitment.models import Case, CaseState
+
+
+class SyncFilterSet(django_filters.FilterSet):
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Only rows changed at or after this moment (ISO 8601 with time zone).",
+    )
+
+
+class CaseFilter(SyncFilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=CaseState.choices)
+    county = django_filters.CharFilter(field_name="county__code", help_text="County code.")
+    profession = django_filters.CharFilter(
+        field_name="profession__code", help_text="Profession code."
+    )
+    number = django_filters.CharFilter(help_text="Exact case number, e.g. PK-2026-000123.")
+
+    class Meta:
+        model = Case
+        fields = []
+
+
+class TrackFilterSet(SyncFilterSet):
+    case = django_filters.NumberFilter(field_name="case_id", help_text="Case id.")
+    case_number = django_filters.CharFilter(field_name="case__number")
+
+
+class EnrollmentFilter(TrackFilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=TrainingState.choices)
+    programme = django_filters.ChoiceFilter(choices=Programme.choices)
+    institution = django_filters.CharFilter(field_name="institution__code")
+
+    class Meta:
+        model = TrainingEnrollment
+        fields = []
+
+
+class LanguageCertificateFilter(TrackFilterSet):
+    language = django_filters.ChoiceFilter(choices=Language.choices)
+    test = django_filters.ChoiceFilter(choices=LanguageTest.choices)
+
+    class Meta:
+        model = LanguageCertificate
+        fields = []
+
+
+class PermitFilter(TrackFilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=PermitState.choices)
+    valid_until_before = django_filters.DateFilter(field_name="valid_until", lookup_expr="lte")
+
+    class Meta:
+        model = ResidencePermit
+        fields = []
+
+
+class IntegrationStepFilter(TrackFilterSet):
+    kind = django_filters.ChoiceFilter(choices=IntegrationStepKind.choices)
+    status = django_filters.ChoiceFilter(choices=IntegrationStepStatus.choices)
+
+    class Meta:
+        model = IntegrationStep
+        fields = []

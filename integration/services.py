@@ -1,0 +1,544 @@
+"""Writes of the integration app: API clients and tokens, idempotency records, the webhook
+outbox and its deliveries, webhook subscriptions and CSV imports.
+
+Keyword-only functions, each atomic. Track records themselves (enrollments, permits, ...)
+change only through ``credentials.services``; cases only through ``recruitment.services``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import time
+import urllib.error
+import urllib.request
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from recruitment import authz
+from recruitment.actors import Actor
+from recruitment.errors import NotPermitted, StaleVersion
+from recruitment.models import CandidateAccess, CaseEvent, Organisation
+
+from . import selectors
+from .models import (
+    EVENT_SCOPES,
+    SCOPES,
+    ApiClient,
+    EventType,
+    IdempotencyRecord,
+    OutboxEvent,
+    WebhookDelivery,
+    WebhookSubscription,
+    allowed_scopes,
+)
+from .principals import Principal
+
+logger = logging.getLogger("polku.integration")
+
+TOKEN_PREFIX = "polku_"  # noqa: S105 - a marker, not a secret
+MAX_TOKEN_LIFETIME = dt.timedelta(days=2 * 365)
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+
+# --- API clients -----------------------------------------------------------------------------
+
+
+def _require_org_admin(actor: Actor, organisation: Organisation) -> None:
+    if actor.is_system:
+        return
+    if actor.user is None or not authz.can_manage_memberships(actor.user, organisation):
+        raise NotPermitted(
+            _("Only an admin of %(org)s may manage its API clients.") % {"org": organisation}
+        )
+
+
+def _as_datetime(value: dt.datetime | dt.date) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value)
+    return timezone.make_aware(dt.datetime.combine(value, dt.time(23, 59, 59)))
+
+
+@transaction.atomic
+def create_api_client(
+    *,
+    organisation: Organisation,
+    name: str,
+    scopes: list[str],
+    expires_at: dt.datetime | dt.date,
+    actor: Actor,
+) -> tuple[ApiClient, str]:
+    """Create a client and its token. The raw token is returned once and never stored."""
+    _require_org_admin(actor, organisation)
+    errors: dict[str, str] = {}
+    scopes = sorted(set(scopes or []))
+    unknown = [s for s in scopes if s not in SCOPES]
+    not_allowed = [s for s in scopes if s in SCOPES and s not in allowed_scopes(organisation)]
+    if not scopes:
+        errors["scopes"] = _("Choose at least one scope.")
+    elif unknown:
+        errors["scopes"] = _("Unknown scopes: %(s)s.") % {"s": ", ".join(unknown)}
+    elif not_allowed:
+        errors["scopes"] = _("A %(kind)s cannot hold these scopes: %(s)s.") % {
+            "kind": organisation.get_kind_display(),
+            "s": ", ".join(not_allowed),
+        }
+    if expires_at is None:
+        errors["expires_at"] = _("Choose when the token expires.")
+    else:
+        expires_at = _as_datetime(expires_at)
+        now = timezone.now()
+        if expires_at <= now:
+            errors["expires_at"] = _("The expiry must be in the future.")
+        elif expires_at > now + MAX_TOKEN_LIFETIME:
+            errors["expires_at"] = _("A token may live at most two years.")
+    if errors:
+        raise ValidationError(errors)
+    raw_token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    client = ApiClient(
+        organisation=organisation,
+        name=(name or "").strip(),
+        scopes=scopes,
+        token_prefix=raw_token[:12],
+        token_hash=selectors.hash_token(raw_token),
+        expires_at=expires_at,
+        created_by=actor.user if actor.user is not None and actor.user.pk else None,
+    )
+    client.full_clean()
+    client.save()
+    logger.info("api client %s created for organisation %s", client.pk, organisation.pk)
+    return client, raw_token
+
+
+@transaction.atomic
+def revoke_api_client(*, client: ApiClient, actor: Actor) -> ApiClient:
+    """Revoke a client's token at once; its webhook subscriptions stop receiving events."""
+    client = ApiClient.objects.select_for_update().select_related("organisation").get(pk=client.pk)
+    _require_org_admin(actor, client.organisation)
+    if client.revoked_at is None:
+        client.revoked_at = timezone.now()
+        client.save(update_fields=["revoked_at"])
+        logger.info("api client %s revoked", client.pk)
+    return client
+
+
+def touch_api_client(*, client: ApiClient) -> None:
+    """Record the token's last use, at most once a minute (no write on every request)."""
+    now = timezone.now()
+    if client.last_used_at and now - client.last_used_at < LAST_USED_RESOLUTION:
+        return
+    ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
+    client.last_used_at = now
+
+
+# --- Idempotency -----------------------------------------------------------------------------
+
+
+def store_idempotent_response(
+    *,
+    principal_key: str,
+    key: str,
+    method: str,
+    path: str,
+    fingerprint: str,
+    status: int,
+    body,
+    headers: dict[str, str],
+) -> IdempotencyRecord:
+    """Store the first response to a keyed POST (inside the caller's transaction, so the
+    record and the change commit together; a concurrent duplicate fails on the unique key)."""
+    return IdempotencyRecord.objects.create(
+        principal=principal_key,
+        key=key,
+        method=method,
+        path=path[:500],
+        fingerprint=fingerprint,
+        response_status=status,
+        response_body=body,
+        response_headers=headers,
+    )
+
+
+def purge_idempotency_records() -> int:
+    cutoff = timezone.now() - selectors.IDEMPOTENCY_WINDOW
+    deleted, _details = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+# --- Personal data access log ----------------------------------------------------------------
+
+
+def log_candidate_access(*, principal: Principal, candidate_ids: list[int], purpose: str) -> None:
+    """GDPR: record who read candidates' contact details through the API (one query)."""
+    if not candidate_ids:
+        return
+    label = principal.actor.label[:200]
+    user = principal.user if principal.user is not None else None
+    now = timezone.now()
+    CandidateAccess.objects.bulk_create(
+        [
+            CandidateAccess(
+                candidate_id=cid, user=user, actor_label=label, purpose=purpose, accessed_at=now
+            )
+            for cid in sorted(set(candidate_ids))
+        ]
+    )
+
+
+# --- Outbox ----------------------------------------------------------------------------------
+
+_KIND_EVENT_TYPES = {
+    CaseEvent.Kind.OPENED: EventType.CASE_OPENED,
+    CaseEvent.Kind.TRANSITION: EventType.CASE_TRANSITIONED,
+    CaseEvent.Kind.CHANGE: EventType.CASE_CHANGED,
+    CaseEvent.Kind.MILESTONE: EventType.CASE_MILESTONE,
+    CaseEvent.Kind.PLACEMENT: EventType.CASE_PLACEMENT,
+    CaseEvent.Kind.RETENTION: EventType.CASE_RETENTION,
+}
+_TRACK_EVENT_TYPES = {
+    "training": EventType.TRAINING_CHANGED,
+    "enrollment": EventType.TRAINING_CHANGED,
+    "language": EventType.TRAINING_CHANGED,
+    "language_certificate": EventType.TRAINING_CHANGED,
+    "permit": EventType.PERMIT_CHANGED,
+    "residence_permit": EventType.PERMIT_CHANGED,
+    "integration": EventType.PERMIT_CHANGED,
+    "integration_step": EventType.PERMIT_CHANGED,
+}
+
+
+def _track_of(event: CaseEvent) -> str:
+    changes = event.changes if isinstance(event.changes, dict) else {}
+    value = changes.get("track")
+    if isinstance(value, list):  # a [old, new] diff
+        value = value[-1]
+    return str(value or "")
+
+
+def event_type_for(event: CaseEvent) -> str:
+    if event.kind == CaseEvent.Kind.TRACK:
+        return _TRACK_EVENT_TYPES.get(_track_of(event), EventType.CREDENTIAL_CHANGED)
+    return _KIND_EVENT_TYPES.get(event.kind, EventType.CASE_CHANGED)
+
+
+def record_outbox_event(*, event: CaseEvent) -> OutboxEvent | None:
+    """Write the outbox row for a case event, inside the transaction that wrote the event.
+
+    Payloads carry identifiers and states only — never personal data or the diff — so a
+    partner reads details through the API with its own scope. Nothing is written while no
+    subscription is active.
+    """
+    if not selectors.active_subscriptions_exist():
+        return None
+    case = event.case
+    data = {
+        "event_kind": event.kind,
+        "transition": event.transition,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "actor_kind": event.actor_kind,
+    }
+    track = _track_of(event)
+    if track:
+        data["track"] = track
+    outbox = OutboxEvent.objects.create(
+        event_type=event_type_for(event),
+        case_id=case.pk,
+        occurred_at=event.occurred_at,
+        payload={
+            "case": {
+                "id": case.pk,
+                "number": case.number,
+                "state": case.state,
+                "version": case.version,
+            },
+            "data": data,
+        },
+    )
+    transaction.on_commit(_queue_dispatch)
+    return outbox
+
+
+def _queue_dispatch() -> None:
+    """After commit: ask a worker to deliver now (beat retries if the broker is away)."""
+    from .tasks import dispatch_webhooks  # lazy: tasks import this module
+
+    try:
+        dispatch_webhooks.delay()
+    except Exception as exc:  # the broker is down: the beat schedule picks it up later
+        logger.warning("webhook dispatch not queued (%s); beat will retry", exc.__class__.__name__)
+
+
+def _subscription_sees(subscription: WebhookSubscription, event: OutboxEvent, case_ids) -> bool:
+    client = subscription.client
+    if not client.is_usable or not subscription.active or not subscription.wants(event.event_type):
+        return False
+    scope = EVENT_SCOPES.get(event.event_type, "cases:read")
+    return scope in client.scopes and event.case_id in case_ids
+
+
+@transaction.atomic
+def fan_out_outbox(*, limit: int = 500) -> int:
+    """Turn undispatched outbox events into one delivery per interested subscription."""
+    events = list(
+        OutboxEvent.objects.select_for_update(skip_locked=True)
+        .filter(dispatched_at__isnull=True)
+        .order_by("id")[:limit]
+    )
+    if not events:
+        return 0
+    subscriptions = list(
+        WebhookSubscription.objects.filter(active=True, client__revoked_at__isnull=True)
+        .select_related("client__organisation")
+        .order_by("id")
+    )
+    case_ids = {e.case_id for e in events}
+    visible: dict[int, set[int]] = {}
+    for sub in subscriptions:
+        org = sub.client.organisation
+        if org.pk not in visible:
+            visible[org.pk] = set(
+                authz.cases_for_organisation(org)
+                .filter(pk__in=case_ids)
+                .values_list("pk", flat=True)
+            )
+    deliveries = [
+        WebhookDelivery(event=event, subscription=sub, next_attempt_at=timezone.now())
+        for event in events
+        for sub in subscriptions
+        if _subscription_sees(sub, event, visible[sub.client.organisation_id])
+    ]
+    WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+    OutboxEvent.objects.filter(pk__in=[e.pk for e in events]).update(dispatched_at=timezone.now())
+    return len(deliveries)
+
+
+# --- Webhook delivery ------------------------------------------------------------------------
+
+
+def sign_payload(*, secret: str, timestamp: str, body: bytes) -> str:
+    """HMAC-SHA256 over "<timestamp>.<body>", hex, prefixed with the algorithm."""
+    message = timestamp.encode("ascii") + b"." + body
+    return "sha256=" + hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def webhook_body(delivery: WebhookDelivery) -> bytes:
+    event = delivery.event
+    envelope = {
+        "id": event.pk,
+        "type": event.event_type,
+        "occurred_at": event.occurred_at.isoformat(),
+        "delivery": delivery.pk,
+        **event.payload,
+    }
+    return json.dumps(envelope, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """Exponential backoff: base × 2^(attempts−1), capped."""
+    base = settings.POLKU_WEBHOOK_RETRY_BASE_SECONDS
+    seconds = min(base * 2 ** max(attempts - 1, 0), settings.POLKU_WEBHOOK_RETRY_MAX_SECONDS)
+    return dt.timedelta(seconds=seconds)
+
+
+def _claim(delivery: WebhookDelivery) -> bool:
+    """Take a lease on a due delivery so two workers never send it at the same time."""
+    lease = timezone.now() + dt.timedelta(seconds=settings.POLKU_WEBHOOK_TIMEOUT_SECONDS * 3)
+    return bool(
+        WebhookDelivery.objects.filter(
+            pk=delivery.pk,
+            status=WebhookDelivery.Status.PENDING,
+            next_attempt_at=delivery.next_attempt_at,
+        ).update(next_attempt_at=lease)
+    )
+
+
+def attempt_delivery(*, delivery: WebhookDelivery) -> WebhookDelivery:
+    """POST one delivery to its subscriber; on failure schedule a retry or dead-letter it."""
+    if not _claim(delivery):
+        return delivery
+    body = webhook_body(delivery)
+    timestamp = str(int(time.time()))
+    request = urllib.request.Request(  # noqa: S310 - http(s) only, validated on subscribe
+        delivery.subscription.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "Polku-Webhooks/1",
+            "X-Polku-Event": delivery.event.event_type,
+            "X-Polku-Delivery": str(delivery.pk),
+            "X-Polku-Timestamp": timestamp,
+            "X-Polku-Signature": sign_payload(
+                secret=delivery.subscription.secret, timestamp=timestamp, body=body
+            ),
+        },
+    )
+    now = timezone.now()
+    status_code = None
+    error = ""
+    try:
+        with urllib.request.urlopen(  # noqa: S310
+            request, timeout=settings.POLKU_WEBHOOK_TIMEOUT_SECONDS
+        ) as response:
+            status_code = response.status
+    except urllib.error.HTTPError as exc:
+        status_code = exc.code
+        error = f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        error = f"{exc.__class__.__name__}: {getattr(exc, 'reason', exc)}"[:500]
+    delivery.attempts += 1
+    delivery.last_attempt_at = now
+    delivery.last_status_code = status_code
+    if status_code is not None and 200 <= status_code < 300:
+        delivery.status = WebhookDelivery.Status.DELIVERED
+        delivery.delivered_at = now
+        delivery.last_error = ""
+    else:
+        delivery.last_error = error or f"HTTP {status_code}"
+        if delivery.attempts >= settings.POLKU_WEBHOOK_MAX_ATTEMPTS:
+            delivery.status = WebhookDelivery.Status.DEAD
+            delivery.dead_lettered_at = now
+            logger.warning("webhook delivery %s dead-lettered", delivery.pk)
+        else:
+            delivery.next_attempt_at = now + retry_delay(delivery.attempts)
+    delivery.save(
+        update_fields=[
+            "status",
+            "attempts",
+            "last_attempt_at",
+            "last_status_code",
+            "last_error",
+            "delivered_at",
+            "dead_lettered_at",
+            "next_attempt_at",
+        ]
+    )
+    return delivery
+
+
+def deliver_due_webhooks(*, limit: int = 100) -> int:
+    """Fan out new outbox events, then attempt every due delivery once."""
+    fan_out_outbox()
+    count = 0
+    for delivery in selectors.due_deliveries(limit):
+        attempt_delivery(delivery=delivery)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def redeliver(*, deliveries, actor: Actor) -> int:
+    """Queue deliveries again (admin action), dead-lettered ones included."""
+    ids = [d.pk for d in deliveries]
+    return WebhookDelivery.objects.filter(pk__in=ids).update(
+        status=WebhookDelivery.Status.PENDING,
+        next_attempt_at=timezone.now(),
+        dead_lettered_at=None,
+        attempts=0,
+    )
+
+
+# --- Webhook subscriptions -------------------------------------------------------------------
+
+
+def _validate_subscription(url: str, event_types: list[str], client: ApiClient) -> None:
+    errors = {}
+    parts = urlsplit(url or "")
+    allowed = {"https", "http"} if settings.POLKU_WEBHOOK_ALLOW_HTTP else {"https"}
+    if parts.scheme not in allowed or not parts.netloc:
+        errors["url"] = (
+            _("Give an https:// URL.")
+            if "http" not in allowed
+            else _("Give an http:// or https:// URL.")
+        )
+    unknown = [t for t in event_types if t not in EventType.values]
+    if unknown:
+        errors["event_types"] = _("Unknown event types: %(t)s.") % {"t": ", ".join(unknown)}
+    else:
+        missing = [t for t in event_types if EVENT_SCOPES[t] not in client.scopes]
+        if missing:
+            errors["event_types"] = _("Your token's scopes do not cover: %(t)s.") % {
+                "t": ", ".join(missing)
+            }
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def create_subscription(
+    *, client: ApiClient, url: str, event_types: list[str], active: bool = True
+) -> WebhookSubscription:
+    event_types = sorted(set(event_types or []))
+    _validate_subscription(url, event_types, client)
+    subscription = WebhookSubscription(
+        client=client,
+        url=url,
+        event_types=event_types,
+        active=active,
+        secret="whsec_" + secrets.token_urlsafe(32),
+    )
+    subscription.full_clean()
+    subscription.save()
+    return subscription
+
+
+@transaction.atomic
+def update_subscription(
+    *, subscription: WebhookSubscription, expected_version: int, **changes
+) -> WebhookSubscription:
+    subscription = (
+        WebhookSubscription.objects.select_for_update()
+        .select_related("client")
+        .get(pk=subscription.pk)
+    )
+    if subscription.version != expected_version:
+        raise StaleVersion(
+            expected=expected_version, current=subscription.version, label="subscription"
+        )
+    if "event_types" in changes:
+        changes["event_types"] = sorted(set(changes["event_types"] or []))
+    url = changes.get("url", subscription.url)
+    event_types = changes.get("event_types", subscription.event_types)
+    _validate_subscription(url, event_types, subscription.client)
+    for name in ("url", "event_types", "active"):
+        if name in changes:
+            setattr(subscription, name, changes[name])
+    subscription.version += 1
+    subscription.full_clean()
+    subscription.save()
+    return subscription
+
+
+@transaction.atomic
+def rotate_subscription_secret(
+    *, subscription: WebhookSubscription, expected_version: int
+) -> WebhookSubscription:
+    subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
+    if subscription.version != expected_version:
+        raise StaleVersion(
+            expected=expected_version, current=subscription.version, label="subscription"
+        )
+    subscription.secret = "whsec_" + secrets.token_urlsafe(32)
+    subscription.version += 1
+    subscription.save()
+    return subscription
+
+
+@transaction.atomic
+def delete_subscription(*, subscription: WebhookSubscription, expected_version: int) -> None:
+    subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
+    if subscription.version != expected_version:
+        raise StaleVersion(
+            expected=expected_version, current=subscription.version, label="subscription"
+        )
+    subscription.delete()
