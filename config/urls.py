@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from recruitment import views as recruitment_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -9,5 +10,10 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", RedirectView.as_view(url="/admin/", permanent=False), name="home"),
+    path("", recruitment_views.home, name="home"),
+    # Web UI: the core's pages first ("cases/new/" before the case page's "cases/<number>/").
+    path("", include("recruitment.urls")),
+    path("", include("credentials.urls")),
+    path("monitoring/", include("monitoring.urls")),
+    path("api/v1/monitoring/", include("monitoring.api_urls")),
 ]
