@@ -44,7 +44,7 @@ def _linked_org_ids(case: Case) -> set[int]:
     return set(CasePartner.objects.filter(case=case).values_list("organisation_id", flat=True))
 
 
-def _actor_partner_orgs(actor: Actor) -> dict[str, set[int]]:
+def partner_organisations(actor: Actor) -> dict[str, set[int]]:
     """Organisation kind → ids the actor acts for as a partner (educator / employment officer)."""
     if actor.kind == "api_client":
         org = actor.organisation
@@ -88,7 +88,7 @@ def can_write_track(
             and organisation.pk == actor.organisation.pk
         )
     linked = None
-    for kind, org_ids in _actor_partner_orgs(actor).items():
+    for kind, org_ids in partner_organisations(actor).items():
         if track not in PARTNER_TRACKS.get(kind, set()):
             continue
         if organisation is not None and organisation.pk not in org_ids:
@@ -133,5 +133,5 @@ def can_view_track(actor: Actor, case: Case, track: str) -> bool:
         return False
     if _acts_for_county(actor, case):
         return True
-    kinds = set(_actor_partner_orgs(actor))
+    kinds = set(partner_organisations(actor))
     return any(track in PARTNER_TRACKS.get(kind, set()) for kind in kinds) or track == RECOGNITION

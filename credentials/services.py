@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import FSMField, can_proceed
 
+from recruitment import authz as core_authz
 from recruitment import services as case_services
 from recruitment.actors import Actor
 from recruitment.errors import NotPermitted, StaleVersion, TransitionNotAllowed
@@ -1127,3 +1128,16 @@ def mark_notification_read(*, notification: Notification, user) -> Notification:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
     return notification
+
+
+@transaction.atomic
+def set_stage_time_limit(*, actor: Actor, state: str, max_days: int) -> StageTimeLimit:
+    """Set how long a case may stay in a state before it counts as stalled (platform admins)."""
+    if not actor.is_system and not core_authz.is_platform_admin(actor.user):
+        raise NotPermitted(_("Only platform admins configure stage time limits."))
+    limit = StageTimeLimit.objects.select_for_update().filter(state=state).first()
+    limit = limit or StageTimeLimit(state=state)
+    limit.max_days = max_days
+    limit.full_clean()
+    limit.save()
+    return limit

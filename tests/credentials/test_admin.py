@@ -1,0 +1,137 @@
+"""The admin shows each track and the next steps on the case page and writes through the
+services (errors become messages, never a 500 or a half-write)."""
+
+import pytest
+from django.urls import reverse
+
+from credentials import services
+from credentials.models import RecognitionApplication, TrainingEnrollment
+from recruitment.actors import Actor
+from recruitment.models import CaseEvent
+
+from .conftest import accepted_case, days_ago
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def case():
+    return accepted_case()
+
+
+def test_case_page_shows_next_steps_and_every_track(client, recruiter, case, authority):
+    services.submit_recognition(
+        case=case, authority=authority, submitted_on=days_ago(20), actor=_actor(recruiter)
+    )
+    client.force_login(recruiter)
+    response = client.get(reverse("admin:recruitment_case_change", args=[case.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Critical path" in page
+    assert "Recognition decision that allows the work" in page
+    assert "Language proof: B1 in every sub-skill" in page
+    for heading in (
+        "Recognition of the qualification",
+        "Training",
+        "Language certificates",
+        "Residence permits",
+    ):
+        assert heading in page
+    assert authority.name in page
+
+
+def _actor(user):
+    return Actor.for_user(user)
+
+
+def test_recruiter_records_and_decides_recognition_in_admin(client, recruiter, case, authority):
+    client.force_login(recruiter)
+    response = client.post(
+        reverse("admin:credentials_recognitionapplication_add"),
+        {
+            "case": case.pk,
+            "authority": authority.pk,
+            "submitted_on": days_ago(40).isoformat(),
+            "notes": "",
+        },
+    )
+    assert response.status_code == 302
+    application = RecognitionApplication.objects.get(case=case)
+    url = reverse(
+        "admin:credentials_recognitionapplication_transition", args=[application.pk, "decide"]
+    )
+    # A decision before the submission: a form error message, nothing written.
+    response = client.post(
+        url, {"outcome": "granted", "decided_on": days_ago(50).isoformat()}, follow=True
+    )
+    assert "cannot be before the application was submitted" in response.content.decode()
+    application.refresh_from_db()
+    assert application.state == "submitted"
+    response = client.post(
+        url,
+        {
+            "outcome": "conditional",
+            "decided_on": days_ago(10).isoformat(),
+            "conditions": ["aptitude_test"],
+        },
+    )
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert (application.state, application.conditions) == ("decided", ["aptitude_test"])
+    case.refresh_from_db()
+    assert case.recognition_outcome == "conditional"
+    event = CaseEvent.objects.filter(case=case, kind="track").last()
+    assert event.actor_user == recruiter
+
+
+def test_bad_enrollment_dates_in_admin_are_a_message_not_a_500(
+    client, recruiter, case, institution
+):
+    client.force_login(recruiter)
+    response = client.post(
+        reverse("admin:credentials_trainingenrollment_add"),
+        {
+            "case": case.pk,
+            "institution": institution.pk,
+            "programme": "language",
+            "starts_on": days_ago(5).isoformat(),
+            "ends_on": days_ago(50).isoformat(),
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert not TrainingEnrollment.objects.exists()
+
+
+def test_educator_sees_own_enrollments_only(
+    client, educator, other_educator, case, institution, recruiter
+):
+    enrollment = services.enroll(
+        case=case,
+        institution=institution,
+        programme="language",
+        actor=_actor(recruiter),
+        starts_on=days_ago(30),
+    )
+    client.force_login(educator)
+    url = reverse("admin:credentials_trainingenrollment_change", args=[enrollment.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {
+            "ends_on": days_ago(-90).isoformat(),
+            "progress_percent": 35,
+            "seen_version": enrollment.version,
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    enrollment.refresh_from_db()
+    assert (enrollment.progress_percent, enrollment.state) == (35, "in_progress")
+    # Educators do not see permit data on the case page.
+    page = client.get(reverse("admin:recruitment_case_change", args=[case.pk])).content.decode()
+    assert "Residence permits" not in page
+    client.force_login(other_educator)
+    assert client.get(url).status_code in (302, 403)
+    listing = client.get(reverse("admin:credentials_trainingenrollment_changelist"))
+    assert case.number not in listing.content.decode()
