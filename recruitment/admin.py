@@ -361,19 +361,16 @@ class CaseAdmin(PolkuAdminMixin, FSMAdminMixin, admin.ModelAdmin):
 
     def view_rule(self, request, obj=None):
         if obj is not None:
-            return authz.can_view_case(request.user, obj)
-        return authz.is_platform_admin(request.user) or authz.has_role(request.user, Role.RECRUITER)
-
-    def change_rule(self, request, obj=None):
-        if obj is not None:
             return authz.can_change_case(request.user, obj)
         return authz.is_platform_admin(request.user) or authz.has_role(request.user, Role.RECRUITER)
+
+    change_rule = view_rule
 
     def has_delete_permission(self, request, obj=None):
         return False  # cases close through transitions; the audit trail stays
 
     def get_queryset(self, request):
-        return authz.visible_cases(request.user).select_related("candidate", "county", "profession")
+        return authz.admin_cases(request.user).select_related("candidate", "county", "profession")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if not authz.is_platform_admin(request.user):
@@ -461,7 +458,7 @@ class CaseEventAdmin(PolkuAdminMixin, admin.ModelAdmin):
 
     def view_rule(self, request, obj=None):
         if obj is not None:
-            return authz.can_view_case(request.user, obj.case)
+            return authz.can_change_case(request.user, obj.case)
         return authz.is_platform_admin(request.user) or authz.has_role(request.user, Role.RECRUITER)
 
     def has_add_permission(self, request):
@@ -474,7 +471,7 @@ class CaseEventAdmin(PolkuAdminMixin, admin.ModelAdmin):
         return False
 
     def get_queryset(self, request):
-        return CaseEvent.objects.filter(case__in=authz.visible_cases(request.user))
+        return CaseEvent.objects.filter(case__in=authz.admin_cases(request.user))
 
     def get_actions(self, request):
         return {}
@@ -492,13 +489,10 @@ class CaseScopedAdmin(PolkuAdminMixin, admin.ModelAdmin):
 
     def view_rule(self, request, obj=None):
         if obj is not None:
-            return authz.can_view_case(request.user, self._case(obj))
-        return authz.is_platform_admin(request.user) or authz.has_role(request.user, Role.RECRUITER)
-
-    def change_rule(self, request, obj=None):
-        if obj is not None:
             return authz.can_change_case(request.user, self._case(obj))
         return authz.is_platform_admin(request.user) or authz.has_role(request.user, Role.RECRUITER)
+
+    change_rule = view_rule
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -507,7 +501,7 @@ class CaseScopedAdmin(PolkuAdminMixin, admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .filter(**{f"{self.case_path}__in": authz.visible_cases(request.user)})
+            .filter(**{f"{self.case_path}__in": authz.admin_cases(request.user)})
         )
 
 
@@ -522,7 +516,7 @@ class PlacementAdmin(CaseScopedAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "case":
-            kwargs["queryset"] = authz.visible_cases(request.user)
+            kwargs["queryset"] = authz.admin_cases(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):

@@ -106,6 +106,16 @@ def can_change_case(user, case: Case) -> bool:
     return is_platform_admin(user) or case.county_id in organisation_ids(user, Role.RECRUITER)
 
 
+def admin_cases(user) -> QuerySet[Case]:
+    """Cases shown in the Django admin, which shows the whole record (contact details, permit
+    data): platform admins and the county's own recruiters only. Partners (educators,
+    employment officers) see their linked cases in the web UI and API, trimmed to their role.
+    """
+    if is_platform_admin(user):
+        return Case.objects.all()
+    return Case.objects.filter(county_id__in=organisation_ids(user, Role.RECRUITER))
+
+
 def can_open_case(user, county: Organisation) -> bool:
     return is_platform_admin(user) or county.pk in organisation_ids(user, Role.RECRUITER)
 
