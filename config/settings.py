@@ -227,6 +227,11 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+# Monitoring: hourly snapshots of yesterday (final) and today (so far); idempotent.
+CELERY_BEAT_SCHEDULE["monitoring-daily-snapshots"] = {
+    "task": "monitoring.take_daily_snapshots",
+    "schedule": crontab(minute=5),
+}
 
 # Integration: deliver webhooks from the outbox (retries included); purge idempotency keys.
 CELERY_BEAT_SCHEDULE["integration-dispatch-webhooks"] = {

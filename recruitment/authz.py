@@ -179,3 +179,11 @@ def visible_memberships(user) -> QuerySet[Membership]:
 def can_manage_organisations(user) -> bool:
     """Creating and editing organisations themselves is for platform admins."""
     return is_platform_admin(user)
+
+
+# --- Monitoring ----------------------------------------------------------------------------
+
+
+def can_view_monitoring(user) -> bool:
+    """Ministry statistics (aggregates only): ministry analysts and platform admins."""
+    return is_platform_admin(user) or has_role(user, Role.MINISTRY_ANALYST)
