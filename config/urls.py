@@ -14,6 +14,7 @@ urlpatterns = [
     # Web UI: the core's pages first ("cases/new/" before the case page's "cases/<number>/").
     path("", include("recruitment.urls")),
     path("", include("credentials.urls")),
+    path("", include("integration.urls")),
     path("monitoring/", include("monitoring.urls")),
     path("api/v1/monitoring/", include("monitoring.api_urls")),
 ]

@@ -158,3 +158,20 @@ def imports_for(principal: Principal) -> QuerySet[CsvImport]:
     if principal.client is not None:
         return CsvImport.objects.filter(client=principal.client)
     return CsvImport.objects.filter(uploaded_by=principal.user)
+
+
+def demo_api_clients(organisation, name: str) -> QuerySet[ApiClient]:
+    """Unrevoked clients of an organisation with this exact name (demo seeding)."""
+    return ApiClient.objects.filter(organisation=organisation, name=name, revoked_at__isnull=True)
+
+
+# --- Web UI (organisation admins, CSV uploads) ------------------------------------------------
+
+
+def subscriptions_for_user(user) -> QuerySet[WebhookSubscription]:
+    """Webhook subscriptions of the API clients an organisation admin manages."""
+    return (
+        WebhookSubscription.objects.filter(client__in=api_clients_for_user(user))
+        .select_related("client__organisation")
+        .order_by("client__name", "url", "id")
+    )

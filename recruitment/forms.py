@@ -141,8 +141,9 @@ class CandidateCaseForm(forms.Form):
         super().__init__(*args, **kwargs)
         if counties is not None:
             self.fields["county"].queryset = counties
-            if len(counties) == 1:
-                self.fields["county"].initial = counties[0].pk
+            only = list(counties[:2])
+            if len(only) == 1:
+                self.fields["county"].initial = only[0].pk
 
     def clean_birth_date(self):
         born = self.cleaned_data.get("birth_date")

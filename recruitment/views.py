@@ -111,8 +111,8 @@ def case_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_create(request):
-    counties = list(selectors.recruiter_counties(request.user))
-    if not counties:
+    counties = selectors.recruiter_counties(request.user)
+    if not counties.exists():
         raise PermissionDenied
     form = CandidateCaseForm(request.POST or None, counties=counties)
     if request.method == "POST" and form.is_valid():

@@ -76,9 +76,7 @@ def test_roles_without_cases_cannot_use_recruiter_pages(client, request, who, ca
     assert client.get(reverse("credentials:case_detail", args=[case.number])).status_code == 404
 
 
-def test_partner_educator_sees_case_read_only_without_contact_details(
-    client, educator, enrollment
-):
+def test_partner_educator_sees_case_read_only_without_contact_details(client, educator, enrollment):
     login(client, educator)
     case = enrollment.case
     response = client.get(reverse("credentials:case_detail", args=[case.number]))
