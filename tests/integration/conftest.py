@@ -58,7 +58,7 @@ def make_token(organisation, scopes, *, name="Partner system", days=30):
 
 
 def http(token=None) -> APIClient:
-    api = APIClient()
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     if token:
         api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     return api
