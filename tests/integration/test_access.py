@@ -4,9 +4,18 @@ minimal case view per scope."""
 import pytest
 
 from credentials import services as credential_services
-from recruitment.models import CandidateAccess
+from recruitment.models import CandidateAccess, Organisation
 
-from .conftest import SYSTEM, accepted_case, days_ago, enroll, http, make_token, refer
+from .conftest import (
+    EDUCATOR_SCOPES,
+    SYSTEM,
+    accepted_case,
+    days_ago,
+    enroll,
+    http,
+    make_token,
+    refer,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -54,10 +63,6 @@ def world(case_at, institution, other_institution, employment_service, other_emp
 
 @pytest.fixture
 def tokens(county_token, helsinki_token, educator_token, other_institution, employment_token):
-    from .conftest import EDUCATOR_SCOPES
-
-    from recruitment.models import Organisation
-
     return {
         "county": county_token,
         "other_county": helsinki_token,
