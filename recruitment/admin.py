@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin
@@ -272,12 +272,25 @@ class CaseAdminForm(forms.ModelForm):
         return cleaned
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(forms.ModelForm):
+    """The transition form (django-fsm's admin view builds it with the case as instance): a
+    reason, and the version the user saw, so a stale transition is refused."""
+
     reason = forms.CharField(
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Written in the case's audit trail."),
     )
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Case
+        fields = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["seen_version"].initial = self.instance.version
 
 
 @admin.register(Case)
@@ -422,17 +435,31 @@ class CaseAdmin(PolkuAdminMixin, FSMAdminMixin, admin.ModelAdmin):
             self.fail(request, exc)
 
     def save_related(self, request, form, formsets, change):
-        """Inlines are read-only; nothing to save beside the service calls above."""
+        """Inlines are read-only; nothing to save beside the service calls above.
+
+        The admin's change message reads what each formset saved, so say "nothing".
+        """
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+    def _get_fsm_transition_func(self, *, obj, transition_name):
+        """Unknown names (typed into the URL or the form) are a 404, not a server error."""
+        if transition_name not in services.TRANSITIONS:
+            raise Http404(
+                _("There is no transition called “%(name)s”.") % {"name": transition_name}
+            )
+        return super()._get_fsm_transition_func(obj=obj, transition_name=transition_name)
 
     def _apply_fsm_transition(self, *, obj, transition_name, request, kwargs=None):
         """Run admin transitions through the service: permission, guards, version, audit."""
         kwargs = kwargs or {}
+        seen = kwargs.get("seen_version")
         try:
             services.transition_case(
                 case=obj.pk,
                 name=transition_name,
                 actor=Actor.for_user(request.user),
-                expected_version=obj.version,
+                expected_version=obj.version if seen is None else seen,
                 reason=kwargs.get("reason", ""),
             )
         except PolkuError as exc:
