@@ -227,6 +227,13 @@ def _track_of(event: CaseEvent) -> str:
 def event_type_for(event: CaseEvent) -> str:
     if event.kind == CaseEvent.Kind.TRACK:
         return _TRACK_EVENT_TYPES.get(_track_of(event), EventType.CREDENTIAL_CHANGED)
+    changes = event.changes if isinstance(event.changes, dict) else {}
+    if (
+        event.kind == CaseEvent.Kind.MILESTONE
+        and changes
+        and all(name.startswith("permit_") for name in changes)
+    ):
+        return EventType.PERMIT_CHANGED  # permit milestones are permit data (not for educators)
     return _KIND_EVENT_TYPES.get(event.kind, EventType.CASE_CHANGED)
 
 
