@@ -230,7 +230,8 @@ def certificate_create(request):
     form = LanguageCertificateForm(request.POST or None, cases=cases)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        case = next(c for c in cases if c.number == data.pop("case_number"))
+        number = data.pop("case_number")
+        case = next(c for c in cases if c.number == number)
         try:
             services.record_language_certificate(
                 case=case.pk, actor=Actor.for_user(request.user), **data

@@ -25,6 +25,10 @@ from .forms import ApiClientForm, CsvUploadForm, WebhookForm
 from .models import CsvImport, allowed_scopes
 from .principals import Principal
 
+# Session keys (not secrets) that carry a new token / secret to the next page view once.
+NEW_TOKEN_KEY = "integration:new_api_token"  # noqa: S105
+NEW_SECRET_KEY = "integration:new_webhook_secret"  # noqa: S105
+
 
 def _admin_organisation(request):
     organisations = list(core_selectors.administered_organisations(request.user).order_by("name"))
@@ -58,7 +62,16 @@ def api_clients(request):
         except (ValidationError, PolkuError) as exc:
             add_domain_error(form, exc)
         else:
-            form = ApiClientForm(allowed=allowed_scopes(organisation))
+            # Post/redirect/get: the token travels once through the session, so a reload
+            # neither shows it again nor creates a second client.
+            request.session[NEW_TOKEN_KEY] = {"client": created.pk, "token": token}
+            return redirect(
+                f"{reverse('integration:api_clients')}?organisation={organisation.code}"
+            )
+    if request.method == "GET" and NEW_TOKEN_KEY in request.session:
+        shown = request.session.pop(NEW_TOKEN_KEY)
+        created = selectors.api_clients_for_user(request.user).filter(pk=shown["client"]).first()
+        token = shown["token"] if created else None
     clients = list(
         selectors.api_clients_for_user(request.user)
         .filter(organisation=organisation)
@@ -108,7 +121,14 @@ def webhooks(request):
         except (ValidationError, PolkuError) as exc:
             add_domain_error(form, exc)
         else:
-            form = WebhookForm(clients=clients)
+            request.session[NEW_SECRET_KEY] = created.pk
+            return redirect("integration:webhooks")
+    if request.method == "GET" and NEW_SECRET_KEY in request.session:
+        created = (
+            selectors.subscriptions_for_user(request.user)
+            .filter(pk=request.session.pop(NEW_SECRET_KEY))
+            .first()
+        )
     return render(
         request,
         "integration/webhooks.html",

@@ -313,7 +313,7 @@ def test_org_admin_creates_api_client_token_shown_once(client, org_admin):
     response = client.post(url, {"name": "HR system", "expires_on": expires})
     assert "Scopes: This field is required." in response.content.decode()
     response = client.post(
-        url, {"name": "HR system", "scopes": ["cases:read"], "expires_on": expires}
+        url, {"name": "HR system", "scopes": ["cases:read"], "expires_on": expires}, follow=True
     )
     body = response.content.decode()
     client_obj = ApiClient.objects.get(name="HR system")
@@ -330,6 +330,7 @@ def test_org_admin_creates_api_client_token_shown_once(client, org_admin):
             "url": "https://hr.example.fi/hook",
             "event_types": ["case.transitioned"],
         },
+        follow=True,
     )
     assert WebhookSubscription.objects.filter(client=client_obj).count() == 1
     assert "whsec_" in response.content.decode()

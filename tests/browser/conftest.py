@@ -1,0 +1,85 @@
+"""Playwright against pytest-django's live server, driving Debian's /usr/bin/chromium.
+
+One browser for the whole session; every test gets a fresh context (cookies). Playwright's
+sync API runs an event loop in this thread, so Django's async-safety check is switched off.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+SERIOUS = {"serious", "critical"}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def axe():
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+@pytest.fixture
+def page(browser, live_server, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # CSV imports run without a worker
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-GB", viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def check(page, axe):
+    """Assert no serious/critical axe-core violations; optionally save a screenshot."""
+
+    def run(name: str | None = None):
+        results = axe.run(page)
+        bad = [v for v in results.response["violations"] if v.get("impact") in SERIOUS]
+        details = "\n".join(
+            f"{v['id']} ({v['impact']}): {v['help']} -> "
+            + "; ".join(n["target"][0] if n["target"] else "" for n in v["nodes"][:5])
+            for v in bad
+        )
+        assert not bad, f"axe violations on {page.url}:\n{details}"
+        if name:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+    return run
+
+
+def login(page, username: str, password: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
