@@ -75,6 +75,25 @@ class Organisation(models.Model):
     def is_county(self) -> bool:
         return self.kind == OrganisationKind.COUNTY
 
+    def clean(self) -> None:
+        # Say which organisation holds the business ID (the unique constraint's own message
+        # names only the constraint).
+        if self.business_id:
+            holder = (
+                Organisation.objects.filter(business_id=self.business_id)
+                .exclude(pk=self.pk)
+                .first()
+            )
+            if holder is not None:
+                raise ValidationError(
+                    {
+                        "business_id": _(
+                            "Business ID %(value)s already belongs to %(organisation)s."
+                        )
+                        % {"value": self.business_id, "organisation": holder.name}
+                    }
+                )
+
 
 class Role(models.TextChoices):
     RECRUITER = "recruiter", _("Recruiter")

@@ -5,7 +5,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-BUSINESS_ID_RE = re.compile(r"^(\d{7})-(\d)$")
+# ASCII digits only: Python's \d also matches other scripts' digits.
+BUSINESS_ID_RE = re.compile(r"^([0-9]{7})-([0-9])$")
 # Y-tunnus check digit: weights 7, 9, 10, 5, 8, 4, 2 over the seven digits, modulo 11;
 # remainder 0 gives 0, remainder 1 is never issued, otherwise 11 - remainder.
 BUSINESS_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
@@ -23,7 +24,7 @@ def business_id_check_digit(digits: str) -> int | None:
 
 def validate_business_id(value: str) -> None:
     """Validate a Finnish business ID (Y-tunnus), e.g. ``0245437-2``."""
-    match = BUSINESS_ID_RE.match(value or "")
+    match = BUSINESS_ID_RE.fullmatch(value or "")
     if not match:
         raise ValidationError(
             _("Business ID must look like 1234567-8 (seven digits, a hyphen, a check digit)."),
