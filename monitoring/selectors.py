@@ -868,7 +868,13 @@ def _find(table: t.Table, **labels) -> int | None:
 
 
 def _links(prefix: str, raw: dict[str, t.Table]) -> list:
-    """Lines between the tables of one output: the same people counted in two tables."""
+    """Lines between the tables of one output: the same people counted in two tables.
+
+    ``raw`` may hold only some of the tables (a county page); lines that need a missing
+    table are left out."""
+    present = {f"{prefix}{key}" for key in raw}
+    empty = t.Table(key="", title="", columns=[], rows=[])
+    raw = {key: raw.get(key, empty) for key in RAW_TABLES}
     links: list = []
 
     def cell(key, i, col):
@@ -982,9 +988,11 @@ def _links(prefix: str, raw: dict[str, t.Table]) -> list:
             other = cell("stock_by_county", _find(county, county=row["county"]), "in_pipeline")
         links.append((parts, cell("forecast_by_county", i, "open_cases")))
         links.append(([cell("forecast_by_county", i, "open_cases")], other))
-    return [
-        line for line in links if line[1][1] is not None and all(c[1] is not None for c in line[0])
-    ]
+
+    def usable(cell) -> bool:
+        return cell[0] in present and cell[1] is not None and cell[1] >= 0
+
+    return [line for line in links if usable(line[1]) and all(usable(c) for c in line[0])]
 
 
 def _cache_key(name: str, f: Filters) -> str:
@@ -1018,6 +1026,7 @@ def report_tables(year: int, half: int) -> tuple[dict[str, t.Table], dict[int, d
         f = national_f.with_county(county.pk)
         for k in COUNTY_PAGE_TABLES:
             raw[f"{county.pk}/{k}"] = RAW_TABLES[k](f)
+        links += _links(f"{county.pk}/", {k: raw[f"{county.pk}/{k}"] for k in COUNTY_PAGE_TABLES})
     for k in COUNTY_PAGE_TABLES:
         national = raw[f"national/{k}"]
         count_cols = [c.key for c in national.columns if c.kind == t.COUNT]

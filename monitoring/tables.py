@@ -140,6 +140,21 @@ def suppress_linked(tables: dict[str, Table], links: list[Line]) -> dict[str, Ta
         return value if isinstance(value, int) else 0
 
     lines = [line for tid, table in tables.items() for line in _lines(tid, table)] + links
+    lines_of: dict[Cell, list[Line]] = {}
+    for line in lines:
+        for cell in (*line[0], line[1]):
+            lines_of.setdefault(cell, []).append(line)
+
+    def cost(cell: Cell) -> tuple[int, int]:
+        """Prefer hiding a cell whose other lines already hide something (fewer cascades),
+        then the smallest."""
+        untouched = sum(
+            1
+            for parts, total in lines_of.get(cell, ())
+            if total not in hidden and not any(c in hidden for c in parts)
+        )
+        return untouched, value_of(cell)
+
     changed = True
     while changed:
         changed = False
@@ -147,9 +162,7 @@ def suppress_linked(tables: dict[str, Table], links: list[Line]) -> dict[str, Ta
             hidden_parts = [c for c in parts if c in hidden]
             if not hidden_parts and total not in hidden:
                 continue
-            candidates = sorted(
-                (c for c in parts if c not in hidden and value_of(c) > 0), key=value_of
-            )
+            candidates = sorted((c for c in parts if c not in hidden and value_of(c) > 0), key=cost)
             if total in hidden:
                 # The total is unknown; but a hidden total with every part shown could be
                 # summed back, so at least one part is hidden with it.
