@@ -174,7 +174,7 @@ def _recognition_steps(case: Case, tracks: dict) -> list[NextStep]:
     elif current.outcome == RecognitionOutcome.REFUSED:
         blocked.append(_("Recognition was refused: appeal or submit a new application."))
     elif current.outcome == RecognitionOutcome.CONDITIONAL:
-        blocked += recognition_measure_blockers(current)
+        blocked.append(_("Granted once the ordered measures are completed."))
     steps.append(
         NextStep(
             key="recognition_decision",

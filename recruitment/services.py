@@ -419,6 +419,14 @@ def record_milestones(
     if unknown:
         raise ValidationError(_("Unknown milestones: %(f)s") % {"f": ", ".join(sorted(unknown))})
     case = _lock_case(case)
+    _apply_milestones(case, actor=actor, reason=reason, occurred_at=occurred_at, **milestones)
+    return advance_case(case=case, actor=Actor.system(), occurred_at=occurred_at)
+
+
+def _apply_milestones(
+    case: Case, *, actor: Actor, reason: str, occurred_at: dt.datetime | None, **milestones: Any
+) -> None:
+    """Set the changed milestones on a locked case and audit them as one event."""
     diff = {}
     for name, value in milestones.items():
         old = getattr(case, name)
@@ -435,7 +443,6 @@ def record_milestones(
             reason=reason,
             occurred_at=occurred_at,
         )
-    return advance_case(case=case, actor=Actor.system(), occurred_at=occurred_at)
 
 
 @transaction.atomic
@@ -471,9 +478,8 @@ def record_track_event(
         reason=reason,
         occurred_at=occurred_at,
     )
-    return record_milestones(
-        case=case, actor=actor, reason=reason, occurred_at=occurred_at, **milestones
-    )
+    _apply_milestones(case, actor=actor, reason=reason, occurred_at=occurred_at, **milestones)
+    return advance_case(case=case, actor=Actor.system(), occurred_at=occurred_at)
 
 
 def _next_automatic_step(case: Case) -> tuple[str, str] | None:

@@ -4,7 +4,8 @@ their users."""
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.test import Client
+from django.utils import timezone, translation
 
 from recruitment import services as case_services
 from recruitment.actors import Actor
@@ -12,6 +13,13 @@ from recruitment.models import Organisation, OrganisationKind, Role
 from tests import factories
 
 SYSTEM = Actor.system("Test setup")
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are asserted in English (the product's default language is Finnish)."""
+    with translation.override("en"):
+        yield
 
 
 def days_ago(days: int) -> dt.date:
@@ -41,6 +49,12 @@ def accepted_case(**kwargs):
             case=case, name=name, actor=SYSTEM, expected_version=case.version
         )
     return case
+
+
+@pytest.fixture
+def client():
+    """A browser that asks for English pages."""
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
 
 
 @pytest.fixture

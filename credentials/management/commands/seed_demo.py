@@ -17,3 +17,15 @@ class Command(BaseCommand):
                 f"{counts['users']} demo users."
             )
         )
+        details = ", ".join(
+            f"{counts[key]} {key.replace('_', ' ')}"
+            for key in (
+                "recognition_applications",
+                "enrollments",
+                "language_certificates",
+                "residence_permits",
+                "integration_steps",
+                "notifications",
+            )
+        )
+        self.stdout.write(f"Credential tracks: {details}.")
