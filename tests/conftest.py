@@ -18,6 +18,31 @@ def fast_password_hashing():
         yield
 
 
+def pytest_collection_modifyitems(items):
+    """Every transactional test gets the reference data (data migrations) back.
+
+    Django empties every table after a transactional test; without a serialized rollback the
+    next transactional test in the same worker would find no counties, professions or
+    countries, depending on the order the tests happen to run in.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None:
+            if {"transactional_db", "live_server"} & set(item.fixturenames):
+                item.add_marker(
+                    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+                    append=False,
+                )
+            continue
+        if marker.args or not marker.kwargs.get("transaction"):
+            continue
+        if not marker.kwargs.get("serialized_rollback"):
+            item.add_marker(
+                pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True}),
+                append=False,
+            )
+
+
 def pytest_report_header(config):
     from django.conf import settings
 
