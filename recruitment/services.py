@@ -236,10 +236,15 @@ def available_transitions(case: Case, user=None, *, actor: Actor | None = None):
 
 
 def create_candidate(*, actor: Actor, created_by: Organisation, **data: Any) -> Candidate:
-    if actor.user is not None and not (
-        authz.is_platform_admin(actor.user)
-        or created_by.pk in authz.organisation_ids(actor.user, "recruiter")
-    ):
+    if actor.kind == "api_client":
+        allowed = actor.organisation is not None and actor.organisation.pk == created_by.pk
+    elif actor.is_system:
+        allowed = True
+    else:
+        allowed = authz.is_platform_admin(actor.user) or created_by.pk in authz.organisation_ids(
+            actor.user, "recruiter"
+        )
+    if not allowed:
         raise NotPermitted(_("You may only add candidates for your own organisation."))
     candidate = Candidate(created_by=created_by, **data)
     candidate.full_clean()
@@ -320,7 +325,11 @@ def transition_case(
     _require_version(actor, expected_version)
     _check_version(case, expected_version)
     reason = (reason or "").strip()
-    if name in REASON_REQUIRED and not reason:
+    if (
+        name in REASON_REQUIRED
+        and not reason
+        and getattr(case, name)._django_fsm.has_transition(case.state)
+    ):
         raise TransitionNotAllowed(
             _("A reason is required for “%(label)s”.") % {"label": transition_label(case, name)},
             transition=name,

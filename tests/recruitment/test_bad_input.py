@@ -187,6 +187,28 @@ def test_candidates_only_for_own_organisation(recruiter, helsinki):
     assert not Candidate.objects.exists()
 
 
+def test_api_clients_add_candidates_for_their_own_organisation_only(pirkanmaa, helsinki):
+    data = {"first_name": "A", "last_name": "B", "nationality": factories.country("PH")}
+    other = Actor.for_api_client(client_id=3, label="Helsinki HR", organisation=helsinki)
+    with pytest.raises(NotPermitted):
+        services.create_candidate(actor=other, created_by=pirkanmaa, **data)
+    assert not Candidate.objects.exists()
+    own = Actor.for_api_client(client_id=4, label="Pirkanmaa HR", organisation=pirkanmaa)
+    candidate = services.create_candidate(actor=own, created_by=pirkanmaa, **data)
+    assert candidate.created_by == pirkanmaa
+
+
+def test_a_transition_the_state_does_not_allow_says_so_before_asking_for_a_reason():
+    case = factories.case_in_state(S.SOURCED)
+    before = _snapshot()
+    with pytest.raises(TransitionNotAllowed) as exc:
+        services.transition_case(
+            case=case, name="leave_early", actor=Actor.system(), expected_version=case.version
+        )
+    assert exc.value.message == "“Left early” is not possible while the case is Sourced."
+    assert _snapshot() == before
+
+
 def test_bad_placements_and_retention_checks(recruiter):
     actor = Actor.for_user(recruiter)
     ready = factories.case_in_state(S.READY_FOR_PLACEMENT, prepared=False)
