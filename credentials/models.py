@@ -202,7 +202,12 @@ class RecognitionApplication(VersionedTrackRecord):
 
     # Transitions: rules only; credentials.services runs them.
 
-    @transition(field=state, source=RecognitionState.SUBMITTED, target=RecognitionState.IN_REVIEW)
+    @transition(
+        field=state,
+        source=RecognitionState.SUBMITTED,
+        target=RecognitionState.IN_REVIEW,
+        custom={"label": _("Review started")},
+    )
     def start_review(self) -> None:
         pass
 
@@ -210,6 +215,7 @@ class RecognitionApplication(VersionedTrackRecord):
         field=state,
         source=[RecognitionState.SUBMITTED, RecognitionState.IN_REVIEW, RecognitionState.APPEALED],
         target=RecognitionState.DECIDED,
+        custom={"label": _("Record the decision")},
     )
     def decide(self) -> None:
         pass
@@ -219,6 +225,7 @@ class RecognitionApplication(VersionedTrackRecord):
         source=RecognitionState.DECIDED,
         target=RecognitionState.APPEALED,
         conditions=[lambda app: app.outcome == RecognitionOutcome.REFUSED],
+        custom={"label": _("Appeal")},
     )
     def appeal(self) -> None:
         pass
@@ -230,6 +237,7 @@ class RecognitionApplication(VersionedTrackRecord):
         conditions=[
             lambda app: app.outcome in (RecognitionOutcome.GRANTED, RecognitionOutcome.CONDITIONAL)
         ],
+        custom={"label": _("Measures completed: right to practise granted")},
     )
     def complete(self) -> None:
         pass
@@ -323,15 +331,30 @@ class TrainingEnrollment(VersionedTrackRecord):
         if errors:
             raise ValidationError(errors)
 
-    @transition(field=state, source=TrainingState.ENROLLED, target=TrainingState.IN_PROGRESS)
+    @transition(
+        field=state,
+        source=TrainingState.ENROLLED,
+        target=TrainingState.IN_PROGRESS,
+        custom={"label": _("Started")},
+    )
     def start(self) -> None:
         pass
 
-    @transition(field=state, source=TrainingState.IN_PROGRESS, target=TrainingState.COMPLETED)
+    @transition(
+        field=state,
+        source=TrainingState.IN_PROGRESS,
+        target=TrainingState.COMPLETED,
+        custom={"label": _("Completed")},
+    )
     def complete(self) -> None:
         self.progress_percent = 100
 
-    @transition(field=state, source=list(ACTIVE_TRAINING_STATES), target=TrainingState.INTERRUPTED)
+    @transition(
+        field=state,
+        source=list(ACTIVE_TRAINING_STATES),
+        target=TrainingState.INTERRUPTED,
+        custom={"label": _("Interrupted")},
+    )
     def interrupt(self) -> None:
         pass
 
@@ -522,11 +545,21 @@ class ResidencePermit(VersionedTrackRecord):
         if errors:
             raise ValidationError(errors)
 
-    @transition(field=state, source=PermitState.APPLIED, target=PermitState.GRANTED)
+    @transition(
+        field=state,
+        source=PermitState.APPLIED,
+        target=PermitState.GRANTED,
+        custom={"label": _("Granted")},
+    )
     def grant(self) -> None:
         pass
 
-    @transition(field=state, source=PermitState.APPLIED, target=PermitState.REFUSED)
+    @transition(
+        field=state,
+        source=PermitState.APPLIED,
+        target=PermitState.REFUSED,
+        custom={"label": _("Refused")},
+    )
     def refuse(self) -> None:
         pass
 

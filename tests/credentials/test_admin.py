@@ -57,6 +57,10 @@ def test_recruiter_records_and_decides_recognition_in_admin(client, recruiter, c
     )
     assert response.status_code == 302
     application = RecognitionApplication.objects.get(case=case)
+    page = client.get(
+        reverse("admin:credentials_recognitionapplication_change", args=[application.pk])
+    ).content.decode()
+    assert "Review started" in page and "Record the decision" in page
     url = reverse(
         "admin:credentials_recognitionapplication_transition", args=[application.pk, "decide"]
     )
