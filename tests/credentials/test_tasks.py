@@ -141,7 +141,7 @@ def redis_answers() -> bool:
         return False
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_permit_watch_runs_through_a_real_celery_worker(recruiter):
     case = with_permit(timezone.localdate() + dt.timedelta(days=25))
     if not redis_answers() or connection.vendor != "postgresql":
