@@ -19,7 +19,8 @@ import datetime as dt
 from collections import defaultdict
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Sum
+from django.core.cache import cache
+from django.db.models import Max, Sum
 
 from recruitment.models import CaseState
 
@@ -59,7 +60,20 @@ def _sample_dates(as_of: dt.date) -> list[dt.date]:
 
 
 def estimate_hazards(as_of: dt.date) -> dict:
-    """Monthly hazards ``{profession_id or None: {from: {to: h}}}`` (None = national)."""
+    """Monthly hazards ``{profession_id or None: {from: {to: h}}}`` (None = national).
+
+    National by design (the filters choose whose cases are projected, not the rates), so one
+    estimate per data date and snapshot generation serves every county and table."""
+    generation = SnapshotRun.objects.aggregate(at=Max("computed_at"))["at"]
+    key = f"monitoring:hazards:{as_of.isoformat()}:{generation.isoformat() if generation else ''}"
+    hazards = cache.get(key)
+    if hazards is None:
+        hazards = _estimate_hazards(as_of)
+        cache.set(key, hazards, 60 * 60)
+    return hazards
+
+
+def _estimate_hazards(as_of: dt.date) -> dict:
     window_start = as_of - relativedelta(months=WINDOW_MONTHS)
     dates = _sample_dates(as_of)
     present = SnapshotRun.objects.filter(date__in=dates).count() or 1

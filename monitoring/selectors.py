@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone, translation
@@ -109,8 +110,13 @@ def generation() -> str:
     return latest.isoformat() if latest else "none"
 
 
-def forget_cached_aggregates() -> None:
-    """Nothing to do: cache keys carry the snapshot generation, so a new run misses them."""
+def warm_dashboard_cache() -> None:
+    """Compute the default dashboard (last 12 months, no filters) in every language, so that
+    the page analysts open first reads a ready result after each snapshot run. Cache keys
+    carry the snapshot generation: older results are simply never read again."""
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            dashboard_tables(default_filters())
 
 
 def data_date(end: dt.date) -> dt.date | None:
@@ -735,9 +741,19 @@ def _raw_flow_by_country(f: Filters) -> t.Table:
 # --- Forecast --------------------------------------------------------------------------------
 
 
+def _forecast_rows(f: Filters, day: dt.date) -> list[dict]:
+    """Forecast rows, computed once per filters and generation (two tables read them)."""
+    key = _cache_key(f"forecast-rows:{day.isoformat()}", f)
+    rows = cache.get(key)
+    if rows is None:
+        rows = forecast_rows(f, day)
+        cache.set(key, rows, CACHE_SECONDS)
+    return rows
+
+
 def _raw_forecast(f: Filters) -> t.Table:
     day = data_date(f.end)
-    rows = forecast_rows(f, day) if day else []
+    rows = _forecast_rows(f, day) if day else []
     names_c = {c.pk: organisation_name(c) for c in counties()}
     names_p = {p.pk: profession_name(p) for p in Profession.objects.all()}
     out = [
@@ -783,7 +799,7 @@ def _raw_forecast(f: Filters) -> t.Table:
 def _raw_forecast_by_county(f: Filters) -> t.Table:
     day = data_date(f.end)
     per_county: dict[int, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
-    for r in forecast_rows(f, day) if day else []:
+    for r in _forecast_rows(f, day) if day else []:
         cell = per_county[r["county_id"]]
         cell[0] += r["open_cases"]
         cell[1] += r["next_6_months"]
@@ -1009,7 +1025,10 @@ def dashboard_tables(f: Filters) -> dict[str, t.Table]:
     published = cache.get(key)
     if published is None:
         raw = {name: build(f) for name, build in RAW_TABLES.items()}
-        published = t.suppress_linked(raw, _links("", raw))
+        published = {
+            name: t.resolved(table)
+            for name, table in t.suppress_linked(raw, _links("", raw)).items()
+        }
         cache.set(key, published, CACHE_SECONDS)
     return published
 

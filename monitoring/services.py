@@ -127,7 +127,7 @@ def take_snapshots(*, since: dt.date, until: dt.date | None = None) -> dict[str,
             flush()
     if dates:
         flush()
-    selectors.forget_cached_aggregates()
+    selectors.warm_dashboard_cache()
     logger.info("Monitoring snapshots %s..%s: %s", since, until, written)
     return written
 

@@ -207,6 +207,16 @@ def suppress_linked(tables: dict[str, Table], links: list[Line]) -> dict[str, Ta
     return result
 
 
+def resolved(table: Table) -> Table:
+    """The table with its texts translated now (plain strings cache and unpickle fast)."""
+    return replace(
+        table,
+        title=str(table.title),
+        description=str(table.description),
+        columns=[replace(c, label=str(c.label)) for c in table.columns],
+    )
+
+
 # --- Rendering helpers shared by the UI, CSV, JSON and PDF --------------------------------
 
 
