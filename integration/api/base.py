@@ -274,6 +274,8 @@ class PolkuViewSet(viewsets.GenericViewSet):
     renderer_classes = [renderers.JSONRenderer]
     parser_classes = [LimitedJSONParser]
     pagination_class = KeysetPagination
+    # Any path segment reaches the view, so a malformed id gets a problem+json 404 too.
+    lookup_value_regex = "[^/]+"
     # action name → scope; "*" is the default for actions not listed.
     required_scopes: dict[str, str] = {}
     is_bulk = False

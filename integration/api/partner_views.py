@@ -186,6 +186,7 @@ class CsvImportViewSet(_OwnObjects):
     required_scopes = {}
     serializer_class = s.CsvImportSerializer
     parser_classes = [parsers.MultiPartParser]
+    pagination_class = None  # the latest 100 imports; there is nothing to sync here
     is_bulk = True
 
     def get_queryset(self):

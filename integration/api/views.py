@@ -190,7 +190,13 @@ class CaseViewSet(TrackViewSet):
         parameters=[CASE_ID],
         tags=["cases"],
     )
-    @action(detail=True, methods=["get"], url_path="transitions", pagination_class=None)
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="transitions",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def transitions(self, request, pk=None):
         case = self.get_object()
         options = case_services.available_transitions(case, actor=self.principal.actor)
@@ -233,7 +239,7 @@ class CaseViewSet(TrackViewSet):
     @action(
         detail=True,
         methods=["post"],
-        url_path=r"transitions/(?P<name>[a-z_]{1,40})",
+        url_path=r"transitions/(?P<name>[^/]+)",
         url_name="transition",
     )
     @idempotent()
@@ -258,7 +264,13 @@ class CaseViewSet(TrackViewSet):
         parameters=[CASE_ID],
         tags=["cases"],
     )
-    @action(detail=True, methods=["get"], url_path="next-steps", pagination_class=None)
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="next-steps",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def next_steps(self, request, pk=None):
         case = self.get_object()
         steps = [self._step(step) for step in credential_selectors.next_steps(case)]
