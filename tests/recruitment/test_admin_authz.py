@@ -135,10 +135,11 @@ def _side(county_code, surname):
 def world(users):
     home = _side("pirkanmaa", "Homesurname")
     away = _side("helsinki", "Awaysurname")
-    home["membership"] = Membership.objects.get(user=users["recruiter_own"])
-    away["membership"] = Membership.objects.get(user=users["recruiter_other"])
-    home["marker"]["membership"] = "rec.own"
-    away["marker"]["membership"] = "rec.other"
+    # Someone else's memberships (the viewer's own username is on every page's header).
+    for side, name in ((home, "member.home"), (away, "member.away")):
+        member = factories.user_with_role(Role.RECRUITER, side["county"], username=name)
+        side["membership"] = Membership.objects.get(user=member)
+        side["marker"]["membership"] = name
     return {"home": home, "away": away}
 
 
