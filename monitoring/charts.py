@@ -89,7 +89,7 @@ def _bar(rows, spec, labels):
                 f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w:.1f}" '
                 f'height="{h:.1f}" fill="{PALETTE[j % len(PALETTE)]}"/>'
             )
-        label = escape(str(row.get(spec["label"], "")))
+        label = escape(t.short_label(str(row.get(spec["label"], "")), 20))
         cx = x0 + bar_w * len(series) / 2
         parts.append(
             f'<text x="{cx:.1f}" y="{top + plot_h + 12}" text-anchor="end" '
@@ -114,7 +114,7 @@ def _hbar(rows, spec, labels):
         parts.append(_legend(series, labels, left, 0))
     for i, row in enumerate(rows):
         y0 = top + i * band
-        label = escape(str(row.get(spec["label"], ""))[:32])
+        label = escape(t.short_label(str(row.get(spec["label"], "")), 28))
         parts.append(
             f'<text x="{left - 6}" y="{y0 + band / 2 + 4:.1f}" text-anchor="end" {FONT}>'
             f"{label}</text>"
@@ -129,7 +129,8 @@ def _hbar(rows, spec, labels):
             parts.append(
                 f'<rect x="{left}" y="{y}" width="{w:.1f}" height="9" '
                 f'fill="{PALETTE[j % len(PALETTE)]}"/>'
-                f'<text x="{left + w + 4:.1f}" y="{y + 8}" {FONT}>{escape(t.display(value))}</text>'
+                f'<text x="{left + w + 4:.1f}" y="{y + 8}" {FONT}>'
+                f"{escape(t.display(row.get(key)))}</text>"
             )
     parts.append(f'<line x1="{left}" y1="{top - 2}" x2="{left}" y2="{height - 20}" stroke="#555"/>')
     return width, height, "".join(parts)

@@ -96,16 +96,6 @@ def table_flowable(table: t.Table) -> list:
     return [flow]
 
 
-_COUNTY_SUFFIXES = (" Wellbeing Services County", " hyvinvointialue", " välfärdsområde")
-
-
-def _short(label: str) -> str:
-    """Chart axis label: county names without the common suffix, at most 26 characters."""
-    for suffix in _COUNTY_SUFFIXES:
-        label = label.removesuffix(suffix)
-    return label if len(label) <= 26 else label[:25] + "…"
-
-
 def _without(table: t.Table, *keys: str) -> t.Table:
     """The same (already suppressed) table without some label columns, for a county page.
 
@@ -134,7 +124,7 @@ def chart_flowable(table: t.Table, *, height: float = 60 * mm) -> list:
     labels = {c.key: str(c.label) for c in table.columns}
     series = spec["series"]
     data = [[_number(r.get(k)) for r in rows] for k in series]
-    names = [_short(str(r.get(spec["label"], ""))) for r in rows]
+    names = [t.short_label(str(r.get(spec["label"], ""))) for r in rows]
     top = max([v for s in data for v in s if v is not None] or [1])
     drawing = Drawing(WIDTH, height)
     if spec["type"] == "hbar":

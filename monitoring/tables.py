@@ -219,6 +219,15 @@ def resolved(table: Table) -> Table:
 
 # --- Rendering helpers shared by the UI, CSV, JSON and PDF --------------------------------
 
+_COUNTY_SUFFIXES = (" Wellbeing Services County", " hyvinvointialue", " välfärdsområde")
+
+
+def short_label(label: str, limit: int = 26) -> str:
+    """A chart axis label: county names without their common suffix, at most ``limit``."""
+    for suffix in _COUNTY_SUFFIXES:
+        label = label.removesuffix(suffix)
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
 
 def display(value: Any, column: Column | None = None) -> str:
     """A cell as text: the suppression mark, a rounded value or the label itself."""
