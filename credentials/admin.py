@@ -20,7 +20,7 @@ from recruitment import authz as core_authz
 from recruitment.actors import Actor
 from recruitment.admin import CaseAdmin, PolkuAdminMixin
 from recruitment.errors import PolkuError
-from recruitment.models import Case, OrganisationKind, RecognitionOutcome, Role
+from recruitment.models import CLOSED_STATES, Case, OrganisationKind, RecognitionOutcome, Role
 
 from . import authz, selectors, services
 from .models import (
@@ -94,6 +94,7 @@ class TrackAdmin(PolkuAdminMixin, admin.ModelAdmin):
 
     track = ""
     organisation_field = ""  # the partner the record belongs to (institution, service, ...)
+    writer_roles: tuple[str, ...] = (Role.RECRUITER,)  # who may add records at all
     list_select_related = ("case",)
     search_fields = ("case__number",)
 
@@ -112,7 +113,9 @@ class TrackAdmin(PolkuAdminMixin, admin.ModelAdmin):
             return authz.can_write_track(
                 _actor(request), obj.case, self.track, organisation=self._organisation(obj)
             )
-        return self.view_rule(request)
+        return core_authz.is_platform_admin(request.user) or any(
+            core_authz.has_role(request.user, role) for role in self.writer_roles
+        )
 
     def has_delete_permission(self, request, obj=None):
         return False  # tracks are history: correct them with a new record
@@ -138,7 +141,7 @@ class TrackAdmin(PolkuAdminMixin, admin.ModelAdmin):
         if db_field.name == "case":
             kwargs["queryset"] = (
                 core_authz.visible_cases(request.user)
-                .exclude(state__in=["completed", "withdrawn", "rejected", "left_early"])
+                .exclude(state__in=CLOSED_STATES)
                 .select_related("candidate")
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -213,13 +216,6 @@ class RecognitionApplicationAdmin(TrackFSMAdmin):
         "version",
     )
 
-    def change_rule(self, request, obj=None):
-        if obj is None:
-            return core_authz.is_platform_admin(request.user) or core_authz.has_role(
-                request.user, Role.RECRUITER
-            )
-        return super().change_rule(request, obj)
-
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = RecognitionAddForm
@@ -292,6 +288,7 @@ class EnrollmentForm(forms.ModelForm):
 class TrainingEnrollmentAdmin(TrackFSMAdmin):
     track = authz.TRAINING
     organisation_field = "institution"
+    writer_roles = (Role.RECRUITER, Role.EDUCATOR)
     form = EnrollmentForm
     list_display = ("case", "institution", "programme", "state", "progress_percent", "ends_on")
     list_filter = ("state", "programme", "institution")
@@ -408,6 +405,7 @@ class CertificateForm(forms.ModelForm):
 class LanguageCertificateAdmin(TrackAdmin):
     track = authz.LANGUAGE
     form = CertificateForm
+    writer_roles = (Role.RECRUITER, Role.EDUCATOR)
     list_display = (
         "case",
         "language",
@@ -422,7 +420,7 @@ class LanguageCertificateAdmin(TrackAdmin):
 
     def change_rule(self, request, obj=None):
         # Certificates are facts: recorded once, never edited (record a retake instead).
-        return obj is None and self.view_rule(request)
+        return obj is None and super().change_rule(request)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -444,6 +442,7 @@ class LanguageCertificateAdmin(TrackAdmin):
 @admin.register(ResidencePermit)
 class ResidencePermitAdmin(TrackFSMAdmin):
     track = authz.PERMIT
+    writer_roles = (Role.RECRUITER, Role.EMPLOYMENT_OFFICER)
     list_display = ("case", "permit_type", "permit_kind", "state", "applied_on", "valid_until")
     list_filter = ("state", "permit_type", "permit_kind")
     fsm_forms = {"grant": GrantPermitForm, "refuse": RefusePermitForm}
@@ -514,6 +513,7 @@ class IntegrationStepForm(forms.ModelForm):
 class IntegrationStepAdmin(TrackAdmin):
     track = authz.INTEGRATION
     organisation_field = "organisation"
+    writer_roles = (Role.RECRUITER, Role.EMPLOYMENT_OFFICER)
     form = IntegrationStepForm
     list_display = ("case", "organisation", "kind", "status", "due_on", "done_on")
     list_filter = ("status", "kind")

@@ -132,7 +132,8 @@ def test_educator_sees_own_enrollments_only(
     assert response.status_code == 200
     enrollment.refresh_from_db()
     assert (enrollment.progress_percent, enrollment.state) == (35, "in_progress")
-    # Educators do not see permit data on the case page.
+    # Educators do not record permits, nor see permit data on the case page.
+    assert client.get(reverse("admin:credentials_residencepermit_add")).status_code == 403
     page = client.get(reverse("admin:recruitment_case_change", args=[case.pk])).content.decode()
     assert "Residence permits" not in page
     client.force_login(other_educator)
