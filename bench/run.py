@@ -1,6 +1,6 @@
 """Run every benchmark: each bench/*_bench.py module's ``main()`` (``make bench``)."""
 
-import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 
@@ -12,14 +12,17 @@ def main() -> int:
     failures = 0
     for path in sorted(HERE.glob("*_bench.py")):
         print(f"== {path.stem}", flush=True)
-        spec = importlib.util.spec_from_file_location(path.stem, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        try:
-            module.main()
-        except Exception as exc:  # report and go on with the other benchmarks
+        # Each benchmark in a fresh interpreter: each sets up Django on its own database.
+        code = (
+            "import importlib.util;"
+            f"spec = importlib.util.spec_from_file_location({path.stem!r}, {str(path)!r});"
+            "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module);"
+            "module.main()"
+        )
+        result = subprocess.run([sys.executable, "-c", code], cwd=HERE.parent, check=False)
+        if result.returncode:  # report and go on with the other benchmarks
             failures += 1
-            print(f"{path.stem} failed: {exc.__class__.__name__}: {exc}", flush=True)
+            print(f"{path.stem} failed (exit {result.returncode})", flush=True)
     return 1 if failures else 0
 
 

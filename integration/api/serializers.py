@@ -105,6 +105,15 @@ class CaseSerializer(serializers.Serializer):
     permit = CasePermitSerializer(allow_null=True)
     contact = CaseContactSerializer(allow_null=True)
 
+    def _state_labels(self) -> dict[str, str]:
+        """State labels translated once per response, not once per row."""
+        root = self.root if self.root is not None else self
+        labels = getattr(root, "_polku_state_labels", None)
+        if labels is None:
+            labels = {value: str(label) for value, label in CaseState.choices}
+            root._polku_state_labels = labels
+        return labels
+
     def to_representation(self, case):
         principal = self.context["principal"]
         candidate = case.candidate
@@ -112,7 +121,7 @@ class CaseSerializer(serializers.Serializer):
             "id": case.pk,
             "number": case.number,
             "state": case.state,
-            "state_label": str(case.get_state_display()),
+            "state_label": self._state_labels().get(case.state, case.state),
             "version": case.version,
             "county": case.county.code,
             "profession": case.profession.code,

@@ -123,22 +123,29 @@ class TrackViewSet(PolkuViewSet):
         items = payload["items"]
         preloaded = prefetch(items) if prefetch else {}
         results = []
-        for index, raw in enumerate(items):
-            result = {"index": index, "id": None, "status": 200, "version": None, "error": None}
-            if isinstance(raw, dict) and isinstance(raw.get("id"), int):
-                result["id"] = raw["id"]
-            try:
-                data = _validated(item_serializer, raw)
-                with transaction.atomic():
-                    obj = apply_item(data, preloaded)
-                result.update(id=obj.pk, version=obj.version, status=getattr(obj, "_status", 200))
-            except (PolkuError, DjangoValidationError, Http404, APIException) as exc:
-                problem = problem_for(exc)
-                result.update(status=problem.status_code, error=problem.data)
-            results.append(result)
+        # One transaction for the batch (one commit, not a thousand); each item runs in its
+        # own savepoint, so a failing item is undone alone.
+        with transaction.atomic():
+            for index, raw in enumerate(items):
+                results.append(self._bulk_item(index, raw, item_serializer, apply_item, preloaded))
         failed = sum(1 for r in results if r["error"] is not None)
         body = {"succeeded": len(results) - failed, "failed": failed, "results": results}
         return self.respond(body, status=207 if failed else 200)
+
+    @staticmethod
+    def _bulk_item(index, raw, item_serializer, apply_item, preloaded) -> dict:
+        result = {"index": index, "id": None, "status": 200, "version": None, "error": None}
+        if isinstance(raw, dict) and isinstance(raw.get("id"), int):
+            result["id"] = raw["id"]
+        try:
+            data = _validated(item_serializer, raw)
+            with transaction.atomic():
+                obj = apply_item(data, preloaded)
+            result.update(id=obj.pk, version=obj.version, status=getattr(obj, "_status", 200))
+        except (PolkuError, DjangoValidationError, Http404, APIException) as exc:
+            problem = problem_for(exc)
+            result.update(status=problem.status_code, error=problem.data)
+        return result
 
 
 # --- Cases -----------------------------------------------------------------------------------
