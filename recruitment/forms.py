@@ -122,7 +122,7 @@ class CandidateCaseForm(forms.Form):
     languages = forms.CharField(
         label=_("Languages spoken"), required=False, help_text=LANGUAGE_CODE_HELP
     )
-    county = forms.ModelChoiceField(label=_("County"), queryset=Organisation.objects.none())
+    county = LocalisedChoiceField(label=_("County"), queryset=Organisation.objects.none())
     profession = LocalisedChoiceField(label=_("Profession"), queryset=Profession.objects.all())
     recruitment_basis = forms.ChoiceField(
         label=_("Recruitment basis"), choices=RecruitmentBasis.choices

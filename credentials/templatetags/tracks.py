@@ -11,7 +11,7 @@ OWNER_LABELS = {
     selectors.OWNER_RECRUITER: _("County recruiter"),
     selectors.OWNER_EDUCATION: _("Educational institution"),
     selectors.OWNER_EMPLOYMENT: _("Employment service"),
-    selectors.OWNER_AUTHORITY: _("Recognition authority"),
+    selectors.OWNER_AUTHORITY: _("Authority"),
 }
 
 

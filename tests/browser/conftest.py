@@ -17,7 +17,32 @@ SERIOUS = {"serious", "critical"}
 
 
 @pytest.fixture(scope="session")
-def browser():
+def reference_data(django_db_setup, django_db_blocker):
+    """The serialized reference data (data migrations), captured before Playwright starts.
+
+    Playwright's sync API runs on greenlets; after it starts, Django's per-context connection
+    handler can hand the test a fresh connection object that lacks the serialized contents, so
+    a transactional test's rollback emulation would silently restore nothing.
+    """
+    from django.db import connection
+
+    return getattr(connection, "_test_serialized_contents", None)
+
+
+@pytest.fixture
+def _restore_reference_data(reference_data, transactional_db):
+    from django.db import connection
+
+    from recruitment.models import Organisation
+
+    if reference_data and not getattr(connection, "_test_serialized_contents", None):
+        connection._test_serialized_contents = reference_data
+    if reference_data and not Organisation.objects.exists():
+        connection.creation.deserialize_db_from_string(reference_data)
+
+
+@pytest.fixture(scope="session")
+def browser(reference_data):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
@@ -46,7 +71,7 @@ def axe():
 
 
 @pytest.fixture
-def page(browser, live_server, settings):
+def page(browser, live_server, settings, _restore_reference_data):
     settings.CELERY_TASK_ALWAYS_EAGER = True  # CSV imports run without a worker
     context = browser.new_context(
         base_url=live_server.url, locale="en-GB", viewport={"width": 1280, "height": 900}

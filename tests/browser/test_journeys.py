@@ -18,6 +18,7 @@ from .conftest import login
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.xdist_group("browser"),  # one worker, one Chromium for all journeys
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 PASSWORD = factories.DEFAULT_PASSWORD
