@@ -152,3 +152,35 @@ def test_the_admin_uploads_a_csv_and_refuses_a_bad_one(
     )
     assert good.status_code == 302
     assert CsvImport.objects.get().total_rows == 1
+
+
+def test_seed_api_demo_prints_working_tokens_and_revokes_the_previous_ones():
+    import io
+    import re
+
+    from django.core.management import call_command
+
+    from recruitment.models import OrganisationKind
+    from tests import factories
+
+    factories.OrganisationFactory(code="demo-tamk", kind=OrganisationKind.EDUCATIONAL_INSTITUTION)
+    factories.OrganisationFactory(
+        code="demo-tampere-employment", kind=OrganisationKind.EMPLOYMENT_SERVICE
+    )
+
+    def seed():
+        out = io.StringIO()
+        call_command("seed_api_demo", stdout=out)
+        return dict(re.findall(r"(POLKU_TOKEN_\w+)=(\S+)", out.getvalue()))
+
+    first = seed()
+    assert set(first) == {
+        "POLKU_TOKEN_TAMK",
+        "POLKU_TOKEN_TAMPERE_EMPLOYMENT",
+        "POLKU_TOKEN_PIRKANMAA",
+    }
+    assert http(first["POLKU_TOKEN_TAMK"]).get("/api/v1/enrollments/").status_code == 200
+    assert http(first["POLKU_TOKEN_PIRKANMAA"]).get("/api/v1/cases/").status_code == 200
+    second = seed()
+    assert http(first["POLKU_TOKEN_TAMK"]).get("/api/v1/enrollments/").status_code == 401
+    assert http(second["POLKU_TOKEN_TAMK"]).get("/api/v1/enrollments/").status_code == 200
