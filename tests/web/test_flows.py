@@ -420,3 +420,21 @@ def test_security_headers(client, recruiter):
     response = client.get(reverse("recruitment:case_list"))
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
+
+
+def test_case_page_tells_track_history_in_words(client, recruiter, educator, enrollment):
+    login(client, educator)
+    client.post(
+        reverse("credentials:enrollment_detail", args=[enrollment.pk]),
+        {
+            "action": "progress",
+            "progress-version": enrollment.version,
+            "progress-progress_percent": "35",
+        },
+    )
+    login(client, recruiter)
+    body = client.get(reverse("credentials:case_detail", args=[enrollment.case.number]))
+    text = body.content.decode()
+    assert "Training: progress updated (" in text
+    assert "progress %: 35" in text
+    assert "record id" not in text
