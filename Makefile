@@ -42,6 +42,7 @@ run: install messages
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py seed_demo $(if $(DEMO_COUNT),--count $(DEMO_COUNT))
+	$(PY) manage.py backfill_snapshots
 	$(PY) manage.py collectstatic --noinput -v0
 	@$(PY) manage.py demo_logins --url http://$(HOST):$(PORT)/
 	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) $(BIN)/honcho start -f Procfile -p $(PORT)

@@ -114,7 +114,8 @@ class FlowSnapshot(_SnapshotCell):
 
     class Meta:
         verbose_name = _("flow snapshot")
-        indexes = [models.Index(fields=["date", "county"])]
+        # (county, date): a county page reads one county's half-year.
+        indexes = [models.Index(fields=["date", "county"]), models.Index(fields=["county", "date"])]
 
 
 class TransitionSnapshot(_SnapshotCell):

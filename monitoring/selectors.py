@@ -8,6 +8,8 @@ Results are cached per snapshot generation (they change only when snapshots are 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import hashlib
 import math
@@ -105,9 +107,36 @@ def _cells(queryset, f: Filters):
 # --- Generation, data date and caching -----------------------------------------------------
 
 
+_memo: contextvars.ContextVar[dict | None] = contextvars.ContextVar("monitoring_memo", default=None)
+
+
+@contextlib.contextmanager
+def _one_output():
+    """While one output (a dashboard, a report) is built, small lookups that every table
+    repeats (data date, generation, counties, the period's transition counts) run once."""
+    token = _memo.set({}) if _memo.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _memo.reset(token)
+
+
+def _remember(key, compute):
+    memo = _memo.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def generation() -> str:
-    latest = SnapshotRun.objects.aggregate(at=Max("computed_at"))["at"]
-    return latest.isoformat() if latest else "none"
+    def compute():
+        latest = SnapshotRun.objects.aggregate(at=Max("computed_at"))["at"]
+        return latest.isoformat() if latest else "none"
+
+    return _remember("generation", compute)
 
 
 def warm_dashboard_cache() -> None:
@@ -121,7 +150,10 @@ def warm_dashboard_cache() -> None:
 
 def data_date(end: dt.date) -> dt.date | None:
     """The latest snapshot date within the period's end: the figures' "data date"."""
-    return SnapshotRun.objects.filter(date__lte=end).aggregate(d=Max("date"))["d"]
+    return _remember(
+        ("data_date", end),
+        lambda: SnapshotRun.objects.filter(date__lte=end).aggregate(d=Max("date"))["d"],
+    )
 
 
 def _flow_end(f: Filters) -> dt.date | None:
@@ -150,7 +182,10 @@ def country_name(country: Country) -> str:
 
 
 def counties() -> list[Organisation]:
-    return list(Organisation.objects.filter(kind=OrganisationKind.COUNTY).order_by("name"))
+    return _remember(
+        "counties",
+        lambda: list(Organisation.objects.filter(kind=OrganisationKind.COUNTY).order_by("name")),
+    )
 
 
 def state_label(state: str) -> str:
@@ -406,21 +441,27 @@ def weighted_percentile(pairs: list[tuple[int, int]], p: float) -> float | None:
     return round(low + (high - low) * (position - lower), 1)
 
 
-def _transitions(f: Filters):
-    end = _flow_end(f)
-    if not end or f.start > end:
-        return TransitionSnapshot.objects.none()
-    return _cells(TransitionSnapshot.objects.filter(date__gte=f.start, date__lte=end), f)
+def _transitions(f: Filters) -> list[tuple[str, str, int, int]]:
+    """(from state, to state, days in state, transitions) in the period: one query shared by
+    the durations and the conversion tables."""
+
+    def compute():
+        end = _flow_end(f)
+        if not end or f.start > end:
+            return []
+        return list(
+            _cells(TransitionSnapshot.objects.filter(date__gte=f.start, date__lte=end), f)
+            .values_list("from_state", "to_state", "days_in_state")
+            .annotate(n=Sum("transitions"))
+            .order_by()
+        )
+
+    return _remember(("transitions", f), compute)
 
 
 def _raw_stage_durations(f: Filters) -> t.Table:
     by_stage: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for state, days, n in (
-        _transitions(f)
-        .values_list("from_state", "days_in_state")
-        .annotate(n=Sum("transitions"))
-        .order_by()
-    ):
+    for state, _to_state, days, n in _transitions(f):
         by_stage[state].append((days, n))
     rows = []
     for state in STAGES:
@@ -456,12 +497,7 @@ CONVERSION_PARTS = ("progressed", "on_hold", "withdrawn", "rejected", "left_earl
 
 def _raw_conversion_by_stage(f: Filters) -> t.Table:
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for from_state, to_state, n in (
-        _transitions(f)
-        .values_list("from_state", "to_state")
-        .annotate(n=Sum("transitions"))
-        .order_by()
-    ):
+    for from_state, to_state, _days, n in _transitions(f):
         if to_state in (S.WITHDRAWN, S.REJECTED, S.LEFT_EARLY, S.ON_HOLD):
             counts[from_state][to_state] += n
         else:
@@ -1021,6 +1057,11 @@ def dashboard_tables(f: Filters) -> dict[str, t.Table]:
     The UI, each CSV download and each JSON response take their table from this one set,
     so a cell hidden in one is hidden in all, and no table gives back another's hidden cell.
     """
+    with _one_output():
+        return _dashboard_tables(f)
+
+
+def _dashboard_tables(f: Filters) -> dict[str, t.Table]:
     key = _cache_key("dashboard", f)
     published = cache.get(key)
     if published is None:
@@ -1037,6 +1078,13 @@ def report_tables(year: int, half: int) -> tuple[dict[str, t.Table], dict[int, d
     """The national tables and every county page's tables of a half-year report, suppressed
     together: a county's cells equal the national table's county row, and national cells
     that are sums over counties are lines over the county pages."""
+    with _one_output():
+        return _report_tables(year, half)
+
+
+def _report_tables(
+    year: int, half: int
+) -> tuple[dict[str, t.Table], dict[int, dict[str, t.Table]]]:
     national_f = half_year_filters(year, half)
     all_counties = counties()
     raw = {f"national/{k}": build(national_f) for k, build in RAW_TABLES.items()}
