@@ -11,6 +11,7 @@ import warnings
 
 import pytest
 from celery import Celery
+from celery import _state as celery_state
 from celery.contrib.testing.worker import start_worker
 from django.db import connection
 from django.utils import timezone
@@ -153,21 +154,32 @@ def test_permit_watch_runs_through_a_real_celery_worker(recruiter):
         assert tasks.watch_permit_expiry.apply().get() == 0
     else:
         broker = f"redis://{REDIS_HOST}:{REDIS_PORT}/14"
-        app = Celery("polku-credentials-test")
+        # A separate app for the test, so the project's app (and its eager setting in other
+        # tests) stays untouched: start_worker makes its app current, restored below.
+        app = Celery("polku-credentials-test", set_as_current=False)
         app.config_from_object("django.conf:settings", namespace="CELERY")
         app.conf.update(
             broker_url=broker,
             result_backend=broker,
             task_always_eager=False,
             broker_transport_options={},
+            worker_hijack_root_logger=False,
         )
         queue = f"credentials-test-{uuid.uuid4().hex}"
         print(f"credentials: running the Celery task on a real worker via {broker}")
-        with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue]):
-            first = app.send_task("credentials.watch_permit_expiry", queue=queue)
-            assert first.get(timeout=30) == 1
-            second = app.send_task("credentials.watch_permit_expiry", queue=queue)
-            assert second.get(timeout=30) == 0
+        previous_current, previous_default = (
+            celery_state.get_current_app(),
+            celery_state.default_app,
+        )
+        try:
+            with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue]):
+                first = app.send_task("credentials.watch_permit_expiry", queue=queue)
+                assert first.get(timeout=30) == 1
+                second = app.send_task("credentials.watch_permit_expiry", queue=queue)
+                assert second.get(timeout=30) == 0
+        finally:
+            previous_current.set_current()
+            celery_state.set_default_app(previous_default)
     notification = Notification.objects.get()
     assert (notification.recipient, notification.case, notification.kind) == (
         recruiter,
