@@ -72,7 +72,6 @@ def my_work(request):
         "retention": list(case_selectors.retention_checks_due(user)[:MY_WORK_ROWS]),
         "today": timezone.localdate(),
         "rows": MY_WORK_ROWS,
-        "stalled_days": case_selectors.STALLED_AFTER_DAYS,
     }
     return render(request, "credentials/my_work.html", context)
 

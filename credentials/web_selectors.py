@@ -154,3 +154,10 @@ def educator_certificates(user) -> QuerySet[LanguageCertificate]:
         .select_related("case__candidate", "case__profession", "issuer")
         .order_by("-taken_on", "-id")
     )
+
+
+def stage_time_limits() -> dict[str, int]:
+    """State -> days from the editable StageTimeLimit rows (the recruitment list's 'stalled')."""
+    from .models import StageTimeLimit
+
+    return dict(StageTimeLimit.objects.values_list("state", "max_days"))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet, Value, When
+from django.db.models import Case as DBCase
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -58,8 +60,11 @@ STAGE_OWNER_LABELS = {
     STAGE_OWNER_AUTHORITY: _("Recognition authority"),
     STAGE_OWNER_EDUCATION: _("Educational institution"),
 }
-# An open case whose state has not changed for this long is stalled.
+# An open case whose state has not changed for this long is stalled, unless the provider
+# registered by an upper layer (credentials: its editable StageTimeLimit rows) says otherwise.
 STALLED_AFTER_DAYS = 60
+STALLABLE_STATES = [*OPEN_STATES, CaseState.ON_HOLD]
+_stage_limit_provider: Callable[[], dict[str, int]] | None = None
 CASE_SORTS = {
     "updated": "-updated_at",
     "number": "number",
@@ -73,14 +78,48 @@ def stage_owner(state: str) -> str:
     return STAGE_OWNERS.get(state, "")
 
 
-def stalled_before() -> dt.datetime:
-    return timezone.now() - dt.timedelta(days=STALLED_AFTER_DAYS)
+def set_stage_limit_provider(provider: Callable[[], dict[str, int]] | None) -> None:
+    """Let an upper layer supply per-state limits (state -> days) without recruitment
+    importing it (credentials registers its StageTimeLimit rows in ``AppConfig.ready``)."""
+    global _stage_limit_provider
+    _stage_limit_provider = provider
 
 
-def is_stalled(case: Case) -> bool:
-    return case.state in [*OPEN_STATES, CaseState.ON_HOLD] and (
-        case.state_changed_at < stalled_before()
+def stage_limits() -> dict[str, int]:
+    """Days each open state may last before the case counts as stalled (one query at most)."""
+    limits = dict.fromkeys(STALLABLE_STATES, STALLED_AFTER_DAYS)
+    if _stage_limit_provider is not None:
+        limits.update({s: d for s, d in _stage_limit_provider().items() if s in limits and d})
+    return limits
+
+
+def stalled_condition(limits: dict[str, int] | None = None) -> Q:
+    limits = limits if limits is not None else stage_limits()
+    now = timezone.now()
+    condition = Q(pk__in=[])
+    for state, days in limits.items():
+        condition |= Q(state=state, state_changed_at__lt=now - dt.timedelta(days=days))
+    return condition
+
+
+def with_stalled_flag(cases: QuerySet[Case], limits: dict[str, int] | None = None):
+    """Annotate ``is_stalled`` in SQL, so a list shows the badge without a query per row."""
+    return cases.annotate(
+        is_stalled=DBCase(
+            When(stalled_condition(limits), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
     )
+
+
+def is_stalled(case: Case, limits: dict[str, int] | None = None) -> bool:
+    annotated = getattr(case, "is_stalled", None)
+    if isinstance(annotated, bool):
+        return annotated
+    limits = limits if limits is not None else stage_limits()
+    days = limits.get(case.state)
+    return days is not None and case.state_changed_at < timezone.now() - dt.timedelta(days=days)
 
 
 def search_cases(
@@ -131,10 +170,10 @@ def search_cases(
         cases = cases.filter(candidate__nationality_id=country)
     if owner:
         cases = cases.filter(state__in=[s for s, o in STAGE_OWNERS.items() if o == owner])
+    limits = stage_limits()
+    cases = with_stalled_flag(cases, limits)
     if stalled:
-        cases = cases.filter(
-            state__in=[*OPEN_STATES, CaseState.ON_HOLD], state_changed_at__lt=stalled_before()
-        )
+        cases = cases.filter(stalled_condition(limits))
     order = CASE_SORTS.get(sort, CASE_SORTS["updated"])
     if descending:
         order = order[1:] if order.startswith("-") else f"-{order}"
@@ -213,11 +252,8 @@ def cases_needing_county_action(user) -> QuerySet[Case]:
 
 
 def stalled_cases(user) -> QuerySet[Case]:
-    return (
-        cases_for_user(user)
-        .filter(state__in=[*OPEN_STATES, CaseState.ON_HOLD], state_changed_at__lt=stalled_before())
-        .order_by("state_changed_at")
-    )
+    """Open or held cases past their state's time limit, the longest-waiting first."""
+    return cases_for_user(user).filter(stalled_condition()).order_by("state_changed_at")
 
 
 def members_of(organisation: Organisation) -> QuerySet[Membership]:

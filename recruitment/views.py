@@ -103,7 +103,6 @@ def case_list(request):
             "page_sizes": PAGE_SIZES,
             "sort": arguments["sort"],
             "descending": arguments["descending"],
-            "stalled_days": selectors.STALLED_AFTER_DAYS,
         },
     )
 

@@ -438,3 +438,17 @@ def test_case_page_tells_track_history_in_words(client, recruiter, educator, enr
     assert "Training: progress updated (" in text
     assert "progress %: 35" in text
     assert "record id" not in text
+
+
+def test_stalled_follows_the_stage_time_limits(client, recruiter):
+    from credentials.models import StageTimeLimit
+
+    case = factories.open_case(occurred_at=timezone.now() - dt.timedelta(days=40))
+    StageTimeLimit.objects.update_or_create(state=CaseState.SOURCED, defaults={"max_days": 50})
+    login(client, recruiter)
+    url = reverse("recruitment:case_list")
+    assert case.number not in client.get(url, {"stalled": "on"}).content.decode()
+    StageTimeLimit.objects.filter(state=CaseState.SOURCED).update(max_days=30)
+    body = client.get(url, {"stalled": "on"}).content.decode()
+    assert case.number in body and "stalled" in body
+    assert case.number in client.get(reverse("credentials:my_work")).content.decode()
