@@ -34,6 +34,7 @@ from .auth import (
     principal_of,
 )
 from .problems import IdempotencyKeyReused, PayloadTooLarge, PreconditionRequired
+from .schema import PolkuAutoSchema
 
 logger = logging.getLogger("polku.api")
 
@@ -274,6 +275,7 @@ class PolkuViewSet(viewsets.GenericViewSet):
     renderer_classes = [renderers.JSONRenderer]
     parser_classes = [LimitedJSONParser]
     pagination_class = KeysetPagination
+    schema = PolkuAutoSchema()
     # Any path segment reaches the view, so a malformed id gets a problem+json 404 too.
     lookup_value_regex = "[^/]+"
     # action name → scope; "*" is the default for actions not listed.

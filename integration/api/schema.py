@@ -4,6 +4,7 @@ operation, security schemes, and the spectacular extension for bearer tokens."""
 from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiTypes
 
 IF_MATCH = OpenApiParameter(
@@ -85,9 +86,33 @@ def add_problem_responses(result, generator, request, public):
     return result
 
 
+def required_scope(auto_schema) -> str | None:
+    view = auto_schema.view
+    if not hasattr(view, "required_scope"):
+        return None
+    return view.required_scope(view.request)
+
+
+class PolkuAutoSchema(AutoSchema):
+    """Says in every operation's description which scope its token needs."""
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        scope = required_scope(self)
+        if operation is not None and scope:
+            description = operation.get("description", "")
+            if f"`{scope}`" not in description:
+                operation["description"] = f"{description}\n\nRequired scope: `{scope}`.".strip()
+        return operation
+
+
 class BearerTokenScheme(OpenApiAuthenticationExtension):
     target_class = "integration.api.auth.BearerTokenAuthentication"
     name = "bearerAuth"
+
+    def get_security_requirement(self, auto_schema):
+        scope = required_scope(auto_schema)  # OpenAPI 3.1: role names for non-OAuth schemes
+        return {self.name: [scope] if scope else []}
 
     def get_security_definition(self, auto_schema):
         return {

@@ -43,9 +43,19 @@ def test_every_operation_is_documented_with_errors_and_security(document):
         assert {"401", "403", "429"} <= set(op["responses"]), (path, method)
         assert "application/problem+json" in op["responses"]["401"]["content"]
         assert {"bearerAuth"} <= {k for s in op["security"] for k in s}, (path, method)
+        bearer = next(s["bearerAuth"] for s in op["security"] if "bearerAuth" in s)
+        if bearer:  # the scope is named in the security requirement and the description
+            assert f"Required scope: `{bearer[0]}`" in op["description"], (path, method)
         if method in ("patch", "delete") or (method == "post" and "{name}" in path):
             names = {p["name"] for p in op.get("parameters", [])}
             assert "If-Match" in names, (path, method)
+    scoped = {
+        (path, method): next(s["bearerAuth"] for s in op["security"] if "bearerAuth" in s)
+        for path, method, op in operations
+    }
+    assert scoped[("/api/v1/enrollments/", "post")] == ["training:write"]
+    assert scoped[("/api/v1/cases/{id}/transitions/{name}/", "post")] == ["cases:write"]
+    assert scoped[("/api/v1/permits/", "get")] == ["permits:read"]
     for schema in ("Problem", "Case", "Enrollment", "BulkResponse"):
         assert schema in document["components"]["schemas"]
 
