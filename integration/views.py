@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -39,7 +39,7 @@ def _admin_organisation(request):
         for organisation in organisations:
             if organisation.code == code:
                 return organisation, organisations
-        raise PermissionDenied
+        raise Http404  # another organisation's clients: as if they did not exist
     return organisations[0], organisations
 
 

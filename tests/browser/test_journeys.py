@@ -82,6 +82,7 @@ def test_recruiter_takes_a_case_from_sourced_to_placed(page, check):
     check("case-ready")
 
     page.get_by_role("link", name="Record the placement").click()
+    check()
     page.get_by_label("County unit").fill("Acute ward 4")
     page.get_by_label("Start date").fill(timezone.localdate().isoformat())
     page.get_by_role("button", name="Save placement").click()
@@ -105,6 +106,12 @@ def test_recruiter_gets_404_for_another_countys_case(page, check):
     )
     other = factories.open_case(county_code="helsinki")
     login(page, recruiter.username, PASSWORD)
+    # Keyboard: the first Tab reaches the skip link, which moves focus to the content.
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
     response = page.goto(f"/cases/{other.number}/")
     assert response.status == 404
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()

@@ -1,7 +1,10 @@
 """Who may open which page: the authorisation matrix of the web UI, through HTTP."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from .conftest import login
 
@@ -116,3 +119,29 @@ def test_members_page_only_for_org_admins(client, recruiter, org_admin, helsinki
     assert client.get(reverse("recruitment:members")).status_code == 200
     url = reverse("recruitment:members") + "?organisation=helsinki"
     assert client.get(url).status_code == 404
+
+
+def test_org_admin_cannot_reach_other_organisations_clients_or_imports(
+    client, org_admin, educator, helsinki
+):
+    from integration import services as integration_services
+    from integration.models import ApiClient
+    from recruitment.actors import Actor
+
+    other, _token = integration_services.create_api_client(
+        organisation=helsinki,
+        name="Helsinki HR",
+        scopes=["cases:read"],
+        expires_at=timezone.now() + dt.timedelta(days=30),
+        actor=Actor.system(),
+    )
+    login(client, org_admin)
+    assert (
+        client.get(reverse("integration:api_clients") + "?organisation=helsinki").status_code == 404
+    )
+    assert "Helsinki HR" not in client.get(reverse("integration:api_clients")).content.decode()
+    assert client.post(reverse("integration:api_client_revoke", args=[other.pk])).status_code == 404
+    assert ApiClient.objects.get(pk=other.pk).revoked_at is None
+    login(client, educator)
+    assert client.get(reverse("integration:api_clients")).status_code == 403
+    assert client.get(reverse("integration:csv_import_detail", args=[999999])).status_code == 404
