@@ -156,6 +156,12 @@ def store_idempotent_response(
 ) -> IdempotencyRecord:
     """Store the first response to a keyed POST (inside the caller's transaction, so the
     record and the change commit together; a concurrent duplicate fails on the unique key)."""
+    # A key may be used again once its record expired (even before the nightly purge).
+    IdempotencyRecord.objects.filter(
+        principal=principal_key,
+        key=key,
+        created_at__lt=timezone.now() - selectors.IDEMPOTENCY_WINDOW,
+    ).delete()
     return IdempotencyRecord.objects.create(
         principal=principal_key,
         key=key,

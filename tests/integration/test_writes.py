@@ -311,3 +311,31 @@ def test_permit_application_and_decision(case_at, employment_token):
     assert decided.status_code == 200
     assert decided.json()["state"] == "granted"
     assert Case.objects.get(pk=case_at.pk).permit_valid_until.isoformat() == "2030-01-31"
+
+
+def test_a_key_older_than_24_hours_starts_afresh(case_at, county_token):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    path = f"/api/v1/cases/{case_at.pk}/transitions/hold/"
+    api = http(county_token)
+    first = api.post(
+        path,
+        {"reason": "x"},
+        format="json",
+        HTTP_IF_MATCH=f'"{case_at.version}"',
+        HTTP_IDEMPOTENCY_KEY="old",
+    )
+    assert first.status_code == 200
+    IdempotencyRecord.objects.update(created_at=timezone.now() - dt.timedelta(hours=25))
+    again = api.post(
+        f"/api/v1/cases/{case_at.pk}/transitions/resume/",
+        {},
+        format="json",
+        HTTP_IF_MATCH=first["ETag"],
+        HTTP_IDEMPOTENCY_KEY="old",
+    )
+    assert again.status_code == 200 and "Idempotent-Replayed" not in again
+    assert again.json()["state"] != "on_hold"
+    assert IdempotencyRecord.objects.get(key="old").path.endswith("/resume/")
