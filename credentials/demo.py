@@ -20,6 +20,7 @@ import random
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -231,6 +232,7 @@ def ensure_partners_and_users() -> dict[str, Organisation]:
         )
         orgs[code] = org
     User = get_user_model()
+    password_hash = None  # every demo user shares the password: hash it once (slow on purpose)
     for username, full_name, org_code, role, superuser in DEMO_USERS:
         first, _, last = full_name.partition(", ")
         user, created = User.objects.get_or_create(
@@ -244,8 +246,9 @@ def ensure_partners_and_users() -> dict[str, Organisation]:
             },
         )
         if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save()
+            password_hash = password_hash or make_password(DEMO_PASSWORD)
+            user.password = password_hash
+            user.save(update_fields=["password"])
         if org_code:
             Membership.objects.get_or_create(
                 user=user, organisation=Organisation.objects.get(code=org_code), role=role

@@ -80,7 +80,7 @@ def _case(case: Case | int) -> Case:
     pk = case.pk if isinstance(case, Case) else case
     return (
         Case.objects.select_for_update(of=("self",))
-        .select_related("candidate__nationality", "profession", "county")
+        .select_related("candidate__nationality", "profession")
         .get(pk=pk)
     )
 

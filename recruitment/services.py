@@ -488,6 +488,8 @@ def record_track_event(
         occurred_at=occurred_at,
     )
     _apply_milestones(case, actor=actor, reason=reason, occurred_at=occurred_at, **milestones)
+    if _next_automatic_step(case) is None:
+        return case  # the locked case is current: nothing to advance
     return advance_case(case=case, actor=Actor.system(), occurred_at=occurred_at)
 
 
