@@ -71,8 +71,18 @@ def axe():
 
 
 @pytest.fixture
-def page(browser, live_server, settings, _restore_reference_data):
-    settings.CELERY_TASK_ALWAYS_EAGER = True  # CSV imports run without a worker
+def eager_celery():
+    """CSV imports run in-process (after the upload's commit) instead of on a worker."""
+    from config.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
+@pytest.fixture
+def page(browser, live_server, _restore_reference_data, eager_celery):
     context = browser.new_context(
         base_url=live_server.url, locale="en-GB", viewport={"width": 1280, "height": 900}
     )

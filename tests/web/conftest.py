@@ -89,6 +89,17 @@ def other_enrollment(other_institution):
     return enroll(case, other_institution)
 
 
+@pytest.fixture
+def eager_celery():
+    """Run Celery tasks in-process (the CSV import) and restore the app's setting after."""
+    from config.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
 def login(client, user):
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     return client

@@ -341,9 +341,8 @@ def test_org_admin_creates_api_client_token_shown_once(client, org_admin):
 
 
 def test_csv_upload_reports_rows(
-    client, educator, enrollment, settings, django_capture_on_commit_callbacks
+    client, educator, enrollment, eager_celery, django_capture_on_commit_callbacks
 ):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
     login(client, educator)
     content = (
         "enrollment_id,version,progress_percent\n"
