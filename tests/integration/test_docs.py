@@ -144,3 +144,75 @@ def test_the_example_sync_client_syncs_incrementally_and_updates(live_server, tm
     third = json.loads(run("sync").splitlines()[-1])
     assert third["enrollments"] == 1
     assert "now 55 %" in run("progress", str(enrollments[2].pk), "55")
+
+
+@pytest.mark.django_db
+def test_the_example_receiver_accepts_signed_webhooks_and_refuses_forged_ones(
+    case_at, county_token
+):
+    import socket
+    import sys
+    import time
+
+    from integration.models import WebhookDelivery
+    from recruitment import services as case_services
+
+    from .conftest import SYSTEM, http
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    response = http(county_token).post(
+        "/api/v1/webhooks/", {"url": f"http://127.0.0.1:{port}/"}, format="json"
+    )
+    secret = response.json()["secret"]
+    receiver = subprocess.Popen(
+        [
+            sys.executable,
+            str(DOC.parent / "examples" / "sync_client.py"),
+            "receive",
+            str(port),
+            secret,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for _ in range(50):  # wait until it listens
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        case_services.transition_case(
+            case=case_at, name="hold", actor=SYSTEM, expected_version=case_at.version, reason="x"
+        )
+        services.deliver_due_webhooks()
+        assert WebhookDelivery.objects.get().status == "delivered"
+        forged = subprocess.run(
+            [
+                "curl",
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "-X",
+                "POST",
+                "-H",
+                "X-Polku-Timestamp: 1",
+                "-H",
+                "X-Polku-Signature: sha256=00",
+                "-d",
+                "{}",
+                f"http://127.0.0.1:{port}/",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        assert forged.stdout == "401"
+    finally:
+        receiver.terminate()
+        out, _err = receiver.communicate(timeout=10)
+    assert f"verified case.transitioned case {case_at.number}" in out
