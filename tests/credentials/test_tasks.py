@@ -186,3 +186,23 @@ def test_permit_watch_runs_through_a_real_celery_worker(recruiter):
         case,
         "permit_expiring_30",
     )
+
+
+def test_beat_runs_the_three_watches_daily_and_the_worker_knows_them():
+    from django.conf import settings
+
+    from config.celery import app
+
+    scheduled = {
+        entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
+    names = {
+        "credentials.watch_permit_expiry",
+        "credentials.detect_stalled_cases",
+        "credentials.notify_due_retention_checks",
+    }
+    assert names <= set(scheduled)
+    for name in names:
+        assert scheduled[name].hour == {6}  # once a day, early morning
+    app.loader.import_default_modules()
+    assert names <= set(app.tasks)
