@@ -7,9 +7,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from recruitment.forms import DateInput, VersionedForm
-from recruitment.models import CEFRLevel
+from recruitment.models import CEFRLevel, RecognitionOutcome
 
-from .models import Language, LanguageTest, Programme, TrainingState
+from .models import (
+    Language,
+    LanguageTest,
+    PermitKind,
+    PermitType,
+    Programme,
+    RecognitionCondition,
+    TrainingState,
+)
 
 
 class EnrollmentFilterForm(forms.Form):
@@ -73,3 +81,45 @@ class LanguageCertificateForm(forms.Form):
         if taken > timezone.localdate():
             raise forms.ValidationError(_("The date cannot be in the future."))
         return taken
+
+
+class RecognitionSubmitForm(forms.Form):
+    authority = forms.ModelChoiceField(label=_("Authority"), queryset=None)
+    submitted_on = forms.DateField(label=_("Submitted on"), widget=DateInput)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, authorities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["authority"].queryset = authorities
+
+
+class RecognitionDecisionForm(VersionedForm):
+    outcome = forms.ChoiceField(label=_("Decision"), choices=RecognitionOutcome.choices)
+    decided_on = forms.DateField(label=_("Decided on"), widget=DateInput)
+    reference = forms.CharField(label=_("Decision reference"), required=False, max_length=100)
+    conditions = forms.MultipleChoiceField(
+        label=_("Ordered measures (conditional decision)"),
+        required=False,
+        choices=RecognitionCondition.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class PermitApplyForm(forms.Form):
+    permit_type = forms.ChoiceField(label=_("Permit type"), choices=PermitType.choices)
+    permit_kind = forms.ChoiceField(label=_("Permit kind"), choices=PermitKind.choices)
+    applied_on = forms.DateField(label=_("Applied on"), widget=DateInput)
+
+
+class PermitDecisionForm(VersionedForm):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("granted", _("Granted")), ("refused", _("Refused"))],
+        widget=forms.RadioSelect,
+    )
+    decided_on = forms.DateField(label=_("Decided on"), widget=DateInput)
+    valid_from = forms.DateField(label=_("Valid from"), required=False, widget=DateInput)
+    valid_until = forms.DateField(label=_("Valid until"), required=False, widget=DateInput)
+    reference = forms.CharField(label=_("Decision reference"), required=False, max_length=100)

@@ -8,10 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from recruitment import authz as core_authz
@@ -22,13 +24,17 @@ from recruitment.errors import PolkuError, StaleVersion
 from recruitment.forms import add_domain_error, refresh_version
 from recruitment.models import Role
 
-from . import selectors, services, web_selectors
+from . import authz, selectors, services, web_selectors
 from .forms import (
     EnrollmentCompleteForm,
     EnrollmentFilterForm,
     EnrollmentInterruptForm,
     EnrollmentProgressForm,
     LanguageCertificateForm,
+    PermitApplyForm,
+    PermitDecisionForm,
+    RecognitionDecisionForm,
+    RecognitionSubmitForm,
 )
 
 PAGE_SIZE = 25
@@ -55,6 +61,7 @@ def case_detail(request, number: str):
         "placement": case_selectors.placement_for_case(case),
         "retention_checks": case_selectors.retention_checks_for_case(case),
         "stalled": case_selectors.is_stalled(case),
+        "track_actions": track_actions(case, user),
     }
     return render(request, "credentials/case_detail.html", context)
 
@@ -243,3 +250,116 @@ def certificate_create(request):
             )
             return redirect(reverse("credentials:language_results"))
     return render(request, "credentials/certificate_create.html", {"form": form})
+
+
+# --- Credential tracks the county records itself (recognition, residence permit) -----------
+
+TRACK_FORMS = {
+    "recognition": (authz.RECOGNITION, gettext_lazy("Record the recognition application")),
+    "recognition-decision": (authz.RECOGNITION, gettext_lazy("Record the recognition decision")),
+    "permit": (authz.PERMIT, gettext_lazy("Record the residence permit application")),
+    "permit-decision": (authz.PERMIT, gettext_lazy("Record the residence permit decision")),
+}
+
+
+def track_actions(case, user) -> list[dict]:
+    """The track forms this user may open on this case now (links on the case page)."""
+    if not case.is_open:
+        return []
+    actor = Actor.for_user(user)
+    pending = {
+        "recognition-decision": web_selectors.undecided_recognition(case) is not None,
+        "permit-decision": web_selectors.pending_permit(case) is not None,
+    }
+    actions = []
+    for kind, (track, label) in TRACK_FORMS.items():
+        if kind == "recognition" and not case.profession.needs_recognition:
+            continue
+        if kind == "permit" and not case.needs_permit:
+            continue
+        if not pending.get(kind, True) or not authz.can_write_track(actor, case, track):
+            continue
+        actions.append(
+            {"url": reverse("credentials:case_track", args=[case.number, kind]), "label": label}
+        )
+    return actions
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_track(request, number: str, kind: str):
+    if kind not in TRACK_FORMS:
+        raise Http404
+    track, title = TRACK_FORMS[kind]
+    case = case_selectors.case_for_user(request.user, number)
+    actor = Actor.for_user(request.user)
+    if not authz.can_write_track(actor, case, track):
+        raise PermissionDenied
+    data = request.POST or None
+    record = None
+    if kind == "recognition":
+        form = RecognitionSubmitForm(
+            data,
+            authorities=web_selectors.authorities(),
+            initial={
+                "authority": case.profession.recognition_authority_id,
+                "submitted_on": timezone.localdate(),
+            },
+        )
+    elif kind == "recognition-decision":
+        record = web_selectors.undecided_recognition(case)
+        if record is None:
+            raise Http404
+        form = RecognitionDecisionForm(
+            data, initial={"version": record.version, "decided_on": timezone.localdate()}
+        )
+    elif kind == "permit":
+        form = PermitApplyForm(data, initial={"applied_on": timezone.localdate()})
+    else:
+        record = web_selectors.pending_permit(case)
+        if record is None:
+            raise Http404
+        form = PermitDecisionForm(
+            data, initial={"version": record.version, "decided_on": timezone.localdate()}
+        )
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        try:
+            if kind == "recognition":
+                services.submit_recognition(case=case.pk, actor=actor, **values)
+            elif kind == "recognition-decision":
+                services.decide_recognition(
+                    application=record,
+                    actor=actor,
+                    expected_version=values.pop("version"),
+                    **values,
+                )
+            elif kind == "permit":
+                services.apply_permit(case=case.pk, actor=actor, **values)
+            else:
+                services.decide_permit(
+                    permit=record,
+                    actor=actor,
+                    expected_version=values.pop("version"),
+                    granted=values.pop("decision") == "granted",
+                    **values,
+                )
+        except (ValidationError, PolkuError) as exc:
+            add_domain_error(form, exc)
+            if isinstance(exc, StaleVersion) and record is not None:
+                record.refresh_from_db()
+                refresh_version(form, record)
+        else:
+            messages.success(request, _("Saved: %(what)s.") % {"what": title})
+            return redirect("credentials:case_detail", number=case.number)
+    return render(
+        request,
+        "credentials/case_track.html",
+        {
+            "case": case,
+            "form": form,
+            "title": title,
+            "record": record,
+            "case_url": reverse("credentials:case_detail", args=[case.number]),
+        },
+    )

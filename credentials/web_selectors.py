@@ -10,14 +10,24 @@ from django.utils.translation import gettext_lazy as _
 
 from recruitment import authz as core_authz
 from recruitment.actors import Actor
-from recruitment.models import CLOSED_STATES, Case, CaseEvent, CasePartner, Role
+from recruitment.models import (
+    CLOSED_STATES,
+    Case,
+    CaseEvent,
+    CasePartner,
+    Organisation,
+    OrganisationKind,
+    Role,
+)
 
 from . import authz
 from .models import (
     IntegrationStep,
     LanguageCertificate,
     Notification,
+    PermitState,
     RecognitionApplication,
+    RecognitionState,
     ResidencePermit,
     TrainingEnrollment,
 )
@@ -161,3 +171,30 @@ def stage_time_limits() -> dict[str, int]:
     from .models import StageTimeLimit
 
     return dict(StageTimeLimit.objects.values_list("state", "max_days"))
+
+
+def authorities() -> QuerySet[Organisation]:
+    return Organisation.objects.filter(kind=OrganisationKind.AUTHORITY, is_active=True).order_by(
+        "name"
+    )
+
+
+def undecided_recognition(case: Case) -> RecognitionApplication | None:
+    """The application waiting for a decision (submitted, in review or appealed), if any."""
+    return (
+        RecognitionApplication.objects.filter(
+            case=case,
+            state__in=[
+                RecognitionState.SUBMITTED,
+                RecognitionState.IN_REVIEW,
+                RecognitionState.APPEALED,
+            ],
+        )
+        .select_related("authority")
+        .order_by("-submitted_on", "-id")
+        .first()
+    )
+
+
+def pending_permit(case: Case) -> ResidencePermit | None:
+    return ResidencePermit.objects.filter(case=case, state=PermitState.APPLIED).first()

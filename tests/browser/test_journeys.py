@@ -9,7 +9,6 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from credentials import services as track_services
-from recruitment import services
 from recruitment.actors import Actor
 from recruitment.models import Case, CaseState, OrganisationKind, Role
 from tests import factories
@@ -74,9 +73,35 @@ def test_recruiter_takes_a_case_from_sourced_to_placed(page, check):
     page.get_by_role("button", name="Accept offer").click()
     expect(page.locator(".message-success")).to_contain_text("Offer accepted")
 
-    # Credential milestones belong to the authority, the institution and Migri: arrange them.
-    case.refresh_from_db()
-    services.record_milestones(case=case, actor=SYSTEM, **factories.ready_milestones())
+    # The county records the recognition application and decision and the permit itself.
+    page.get_by_role("link", name="Record the recognition application").click()
+    check("track-form")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("link", name="Record the recognition decision").click()
+    page.get_by_role("combobox", name=re.compile(r"^Decision")).select_option("granted")
+    page.get_by_label("Decision reference").fill("LVV-2026-1")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("link", name="Record the residence permit application").click()
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("link", name="Record the residence permit decision").click()
+    page.get_by_label("Granted").check()
+    page.get_by_label("Valid until").fill(
+        (timezone.localdate() + dt.timedelta(days=700)).isoformat()
+    )
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Recognition: decision recorded").first).to_be_attached()
+    # The language certificate is the educator's to record (their journey is below).
+    track_services.record_language_certificate(
+        case=case.pk,
+        actor=SYSTEM,
+        language="fi",
+        test="yki",
+        taken_on=timezone.localdate() - dt.timedelta(days=3),
+        speaking="3",
+        listening="3",
+        reading="4",
+        writing="3",
+    )
     page.reload()
     expect(page.get_by_text("Ready for placement").first).to_be_visible()
     check("case-ready")

@@ -451,3 +451,67 @@ def test_stalled_follows_the_stage_time_limits(client, recruiter):
     body = client.get(url, {"stalled": "on"}).content.decode()
     assert case.number in body and "stalled" in body
     assert case.number in client.get(reverse("credentials:my_work")).content.decode()
+
+
+def test_recruiter_records_recognition_and_permit_on_the_case_page(
+    client, recruiter, educator, helsinki_case
+):
+    case = factories.case_in_state(CaseState.OFFER_ACCEPTED, prepared=False)
+    login(client, recruiter)
+    page = client.get(reverse("credentials:case_detail", args=[case.number])).content.decode()
+    url = reverse("credentials:case_track", args=[case.number, "recognition"])
+    assert url in page
+    today = timezone.localdate()
+    response = client.post(url, {"authority": "", "submitted_on": today.isoformat()})
+    assert "Authority: This field is required." in response.content.decode()
+    response = client.post(
+        url,
+        {
+            "authority": case.profession.recognition_authority_id,
+            "submitted_on": (today - dt.timedelta(days=60)).isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    decision = reverse("credentials:case_track", args=[case.number, "recognition-decision"])
+    application = case.recognition_applications.get()
+    response = client.post(
+        decision,
+        {
+            "version": application.version,
+            "outcome": "granted",
+            "decided_on": (today - dt.timedelta(days=5)).isoformat(),
+            "reference": "LVV-1",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    permit = reverse("credentials:case_track", args=[case.number, "permit"])
+    client.post(
+        permit,
+        {
+            "permit_type": "employed_person",
+            "permit_kind": "temporary",
+            "applied_on": (today - dt.timedelta(days=30)).isoformat(),
+        },
+    )
+    permit_decision = reverse("credentials:case_track", args=[case.number, "permit-decision"])
+    record = case.residence_permits.get()
+    response = client.post(
+        permit_decision,
+        {
+            "version": record.version,
+            "decision": "granted",
+            "decided_on": today.isoformat(),
+            "valid_until": (today + dt.timedelta(days=365)).isoformat(),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    case.refresh_from_db()
+    assert case.recognition_outcome == "granted"
+    assert case.permit_valid_until == today + dt.timedelta(days=365)
+    assert case.state == CaseState.IN_RECOGNITION  # language still missing
+    body = client.get(reverse("credentials:case_detail", args=[case.number])).content.decode()
+    assert "Recognition: decision recorded" in body
+    other = reverse("credentials:case_track", args=[helsinki_case.number, "recognition"])
+    assert client.get(other).status_code == 404
+    login(client, educator)
+    assert client.get(url).status_code == 404  # not linked to the educator's institution
