@@ -21,6 +21,7 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -196,16 +197,62 @@ def _pct(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
+# --- Shared reads: one query per output for the stock and one for the flow ------------------
+
+
+def _stock_cells(f: Filters) -> list[tuple[int, str, int]]:
+    """(county, state, cases) at the data date; read by both stock tables."""
+
+    def compute():
+        day = data_date(f.end)
+        if not day:
+            return []
+        return list(
+            _cells(StockSnapshot.objects.filter(date=day), f)
+            .values_list("county_id", "state")
+            .annotate(n=Sum("cases"))
+            .order_by()
+        )
+
+    return _remember(("stock", f), compute)
+
+
+def _flow_cells(f: Filters) -> list[tuple[dt.date, int, int, str, int, int, int]]:
+    """(month, county, country, basis, entered, placed, dropped out) within the period, up to
+    the data date; read by the flow, target, ethics and country tables."""
+
+    def compute():
+        end = _flow_end(f)
+        if not end or f.start > end:
+            return []
+        return [
+            (month.date() if isinstance(month, dt.datetime) else month, *rest)
+            for month, *rest in _cells(
+                FlowSnapshot.objects.filter(date__gte=f.start, date__lte=end), f
+            )
+            .annotate(month=TruncMonth("date"))
+            .values_list("month", "county_id", "country_id", "recruitment_basis")
+            .annotate(e=Sum("entered"), p=Sum("placed"), d=Sum("dropped_out"))
+            .order_by()
+        ]
+
+    return _remember(("flow", f), compute)
+
+
+def _who_listed() -> set[int]:
+    return _remember(
+        "who_listed",
+        lambda: set(Country.objects.filter(who_safeguards_list=True).values_list("pk", flat=True)),
+    )
+
+
 # --- Stock -----------------------------------------------------------------------------------
 
 
 def _raw_stock_by_stage(f: Filters) -> t.Table:
-    day = data_date(f.end)
     counts = defaultdict(int)
-    if day:
-        qs = _cells(StockSnapshot.objects.filter(date=day), f)
-        for state, n in qs.values_list("state").annotate(n=Sum("cases")).order_by():
-            counts[state] = n
+    for _county_id, state, n in _stock_cells(f):
+        counts[state] += n
     rows = [{"stage": state_label(s), "cases": counts[s]} for s in STATE_ORDER]
     rows.append({"stage": str(_("Total")), "cases": sum(counts.values())})
     return t.Table(
@@ -228,15 +275,10 @@ STOCK_GROUPS = [
 
 
 def _raw_stock_by_county(f: Filters) -> t.Table:
-    day = data_date(f.end)
     group_of = {s: key for key, _label, states in STOCK_GROUPS for s in states}
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    if day:
-        qs = _cells(StockSnapshot.objects.filter(date=day), f)
-        for county_id, state, n in (
-            qs.values_list("county_id", "state").annotate(n=Sum("cases")).order_by()
-        ):
-            counts[county_id][group_of[state]] += n
+    for county_id, state, n in _stock_cells(f):
+        counts[county_id][group_of[state]] += n
     parts = tuple(key for key, _label, _states in STOCK_GROUPS)
     rows = []
     for county in counties():
@@ -279,17 +321,11 @@ def _months(start: dt.date, end: dt.date) -> list[dt.date]:
 def _raw_monthly_flow(f: Filters) -> t.Table:
     end = _flow_end(f)
     per_month: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    if end and f.start <= end:
-        qs = _cells(FlowSnapshot.objects.filter(date__gte=f.start, date__lte=end), f)
-        for day, e, p, d in (
-            qs.values_list("date")
-            .annotate(e=Sum("entered"), p=Sum("placed"), d=Sum("dropped_out"))
-            .order_by()
-        ):
-            cell = per_month[day.strftime("%Y-%m")]
-            cell[0] += e
-            cell[1] += p
-            cell[2] += d
+    for month, _county, _country, _basis, e, p, d in _flow_cells(f):
+        cell = per_month[month.strftime("%Y-%m")]
+        cell[0] += e
+        cell[1] += p
+        cell[2] += d
     rows = []
     for month in _months(f.start, min(f.end, end or f.end)):
         e, p, d = per_month[month.strftime("%Y-%m")]
@@ -352,9 +388,11 @@ def _raw_placements_vs_target(f: Filters) -> t.Table:
         first, last = max(first, f.start), min(last, f.end, latest or last)
         placed: dict[int, int] = defaultdict(int)
         if latest and first <= last:
-            qs = _cells(FlowSnapshot.objects.filter(date__gte=first, date__lte=last), f)
-            for county_id, n in qs.values_list("county_id").annotate(n=Sum("placed")).order_by():
-                placed[county_id] = n
+            # Half-years begin and end with months; the period's own bounds are applied in
+            # the shared flow query.
+            for month, county_id, _country, _basis, _e, p, _d in _flow_cells(f):
+                if first.replace(day=1) <= month <= last:
+                    placed[county_id] += p
         block = []
         for county in counties():
             if f.county_id and county.pk != f.county_id:
@@ -660,25 +698,14 @@ def _raw_permits_expiring(f: Filters) -> t.Table:
     )
 
 
-def _entered(f: Filters):
-    end = _flow_end(f)
-    if not end or f.start > end:
-        return FlowSnapshot.objects.none()
-    return _cells(FlowSnapshot.objects.filter(date__gte=f.start, date__lte=end), f)
-
-
 def _raw_ethics_basis(f: Filters) -> t.Table:
     """Cases opened in the period by recruitment basis, from WHO safeguards-list countries or
     not (WHO Global Code of Practice: no active recruitment from listed countries)."""
 
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for basis, listed, n in (
-        _entered(f)
-        .values_list("recruitment_basis", "country__who_safeguards_list")
-        .annotate(n=Sum("entered"))
-        .order_by()
-    ):
-        counts[basis][0 if listed else 1] += n
+    listed = _who_listed()
+    for _month, _county, country_id, basis, e, _p, _d in _flow_cells(f):
+        counts[basis][0 if country_id in listed else 1] += e
     rows = []
     for basis in RecruitmentBasis:
         listed, other = counts[basis.value]
@@ -728,14 +755,12 @@ def _raw_ethics_basis(f: Filters) -> t.Table:
 
 
 def _raw_flow_by_country(f: Filters) -> t.Table:
-    per_country: dict[int, list[int]] = {}
-    for country_id, e, p, d in (
-        _entered(f)
-        .values_list("country_id")
-        .annotate(e=Sum("entered"), p=Sum("placed"), d=Sum("dropped_out"))
-        .order_by()
-    ):
-        per_country[country_id] = [e, p, d]
+    per_country: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for _month, _county, country_id, _basis, e, p, d in _flow_cells(f):
+        cell = per_country[country_id]
+        cell[0] += e
+        cell[1] += p
+        cell[2] += d
     countries = Country.objects.in_bulk(list(per_country))
     rows = []
     for country_id, (e, p, d) in sorted(
