@@ -43,6 +43,38 @@ def pytest_collection_modifyitems(items):
             )
 
 
+_serialized_contents: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Keep the serialized reference data that transactional tests restore.
+
+    Django keeps it on the connection object; code that runs on greenlets (Playwright's sync
+    API) can leave later tests with a fresh connection object without it, and then every
+    later transactional test would silently restore nothing.
+    """
+    from django.db import connections
+
+    for alias in connections:
+        contents = getattr(connections[alias], "_test_serialized_contents", None)
+        if contents:
+            _serialized_contents[alias] = contents
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Hand the kept reference data to the connection objects before each test starts."""
+    if not _serialized_contents:
+        return
+    from django.db import connections
+
+    for alias, contents in _serialized_contents.items():
+        connection = connections[alias]
+        if not getattr(connection, "_test_serialized_contents", None):
+            connection._test_serialized_contents = contents
+
+
 def pytest_report_header(config):
     from django.conf import settings
 
