@@ -22,7 +22,7 @@ from recruitment import services as case_services
 from recruitment.actors import Actor
 from recruitment.errors import PolkuError, StaleVersion
 from recruitment.forms import add_domain_error, refresh_version
-from recruitment.models import Role
+from recruitment.models import RecognitionOutcome, Role
 
 from . import authz, selectors, services, web_selectors
 from .forms import (
@@ -267,9 +267,14 @@ def track_actions(case, user) -> list[dict]:
     if not case.is_open:
         return []
     actor = Actor.for_user(user)
+    undecided = web_selectors.undecided_recognition(case) is not None
+    pending_permit = web_selectors.pending_permit(case) is not None
     pending = {
-        "recognition-decision": web_selectors.undecided_recognition(case) is not None,
-        "permit-decision": web_selectors.pending_permit(case) is not None,
+        # A new application only when none waits and no decision allows the work yet.
+        "recognition": not undecided and case.recognition_outcome != RecognitionOutcome.GRANTED,
+        "recognition-decision": undecided,
+        "permit": selectors.active_permit(case) is None,
+        "permit-decision": pending_permit,
     }
     actions = []
     for kind, (track, label) in TRACK_FORMS.items():

@@ -515,3 +515,13 @@ def test_recruiter_records_recognition_and_permit_on_the_case_page(
     assert client.get(other).status_code == 404
     login(client, educator)
     assert client.get(url).status_code == 404  # not linked to the educator's institution
+
+
+def test_track_forms_offered_only_when_they_apply(client, recruiter):
+    case = factories.case_in_state(CaseState.READY_FOR_PLACEMENT, prepared=False)
+    login(client, recruiter)
+    page = client.get(reverse("credentials:case_detail", args=[case.number])).content.decode()
+    assert reverse("credentials:case_track", args=[case.number, "recognition"]) not in page
+    assert reverse("credentials:case_track", args=[case.number, "recognition-decision"]) not in (
+        page
+    )
