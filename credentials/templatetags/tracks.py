@@ -17,8 +17,8 @@ from credentials.models import (
     ResidencePermit,
     TrainingEnrollment,
 )
-from recruitment.models import CaseEvent
-from recruitment.templatetags.polku import describe_event
+from recruitment.models import CaseEvent, Organisation
+from recruitment.templatetags.polku import describe_event, localname
 
 register = template.Library()
 
@@ -69,6 +69,9 @@ def step_owner(owner: str) -> str:
 def _value(field, value) -> str:
     if value in (None, "", []):
         return "—"
+    if field is not None and field.is_relation and field.related_model is Organisation:
+        organisation = Organisation.objects.filter(code=value).first()
+        return localname(organisation) if organisation is not None else str(value)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, list):

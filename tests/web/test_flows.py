@@ -511,6 +511,8 @@ def test_recruiter_records_recognition_and_permit_on_the_case_page(
     assert case.state == CaseState.IN_RECOGNITION  # language still missing
     body = client.get(reverse("credentials:case_detail", args=[case.number])).content.decode()
     assert "Recognition: decision recorded" in body
+    authority = case.profession.recognition_authority
+    assert f"Recognition: application submitted (authority: {authority.name_en}" in body
     other = reverse("credentials:case_track", args=[helsinki_case.number, "recognition"])
     assert client.get(other).status_code == 404
     login(client, educator)
