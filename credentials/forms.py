@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from recruitment.forms import DateInput, VersionedForm
+from recruitment.forms import DateInput, LocalisedChoiceField, VersionedForm
 from recruitment.models import CEFRLevel, RecognitionOutcome
 
 from .models import (
@@ -84,7 +84,7 @@ class LanguageCertificateForm(forms.Form):
 
 
 class RecognitionSubmitForm(forms.Form):
-    authority = forms.ModelChoiceField(label=_("Authority"), queryset=None)
+    authority = LocalisedChoiceField(label=_("Authority"), queryset=None)
     submitted_on = forms.DateField(label=_("Submitted on"), widget=DateInput)
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
