@@ -1,15 +1,14 @@
 """Playwright against pytest-django's live server, driving Debian's /usr/bin/chromium.
 
 One browser for the whole session; every test gets a fresh context (cookies). Playwright's
-sync API runs an event loop in this thread, so Django's async-safety check is switched off.
+sync API runs an event loop in this thread, so Django's async-safety check is switched off
+while the browser runs.
 """
 
 import os
 from pathlib import Path
 
 import pytest
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -47,6 +46,9 @@ def browser(reference_data):
         pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
+    # Only while the browser runs: the rest of the suite keeps Django's async-safety check.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -61,6 +63,10 @@ def browser(reference_data):
         )
         yield browser
         browser.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture(scope="session")
