@@ -179,6 +179,14 @@ def test_report_totals_match_the_database(
     assert pdf["Content-Type"] == "application/pdf"
     pages = [p.extract_text() for p in PdfReader(io.BytesIO(b"".join(pdf.streaming_content))).pages]
 
+    # No personal data anywhere in the report.
+    everything = "\n".join(pages)
+    for first, last, email, number in Case.objects.values_list(
+        "candidate__first_name", "candidate__last_name", "candidate__email", "number"
+    ):
+        assert f"{first} {last}" not in everything and email not in everything
+        assert number not in everything
+
     start, end = (
         (dt.date(year, 1, 1), dt.date(year, 6, 30))
         if half == 1
