@@ -2,12 +2,14 @@
 translation, the compiled catalogues match the sources, and pages render in the chosen language."""
 
 import ast
+import io
 import re
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
+from pypdf import PdfReader
 
 from recruitment.models import Role
 from tests import factories
@@ -161,3 +163,37 @@ def test_monitoring_dashboard_in_finnish(client, ministry_analyst):
     for text in FINNISH_DASHBOARD:
         assert text in page
     assert "Ministry statistics" not in page
+
+
+def test_half_year_report_pdf_in_swedish(
+    client, ministry_analyst, eager_celery, django_capture_on_commit_callbacks
+):
+    """A report requested from the Swedish page is written in Swedish."""
+    from monitoring.models import HalfYearReport
+
+    client.force_login(ministry_analyst)
+    year = timezone.localdate().year - 1
+    sv = {"accept-language": "sv"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/monitoring/reports/", {"year": year, "half": 1}, headers=sv)
+    assert response.status_code == 302
+    report = HalfYearReport.objects.get(year=year, half=1)
+    assert report.status == HalfYearReport.Status.DONE
+
+    listing = client.get("/monitoring/reports/", headers=sv).content.decode()
+    assert "Skapade rapporter" in listing and "Generated reports" not in listing
+
+    pdf = client.get(f"/monitoring/reports/{report.pk}/pdf/", headers=sv)
+    assert pdf.status_code == 200
+    text = "\n".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(b"".join(pdf.streaming_content))).pages
+    )
+    for swedish in [
+        "Halvårsvis uppföljningsrapport",
+        "Sammanfattning",
+        "Etisk rekrytering",
+        "Metod och datadatum",
+    ]:
+        assert swedish in text
+    assert "Half-yearly monitoring report" not in text
+    assert "Methodology and data date" not in text
