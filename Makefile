@@ -43,6 +43,7 @@ run: install messages
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py seed_demo $(if $(DEMO_COUNT),--count $(DEMO_COUNT))
 	$(PY) manage.py backfill_snapshots
+	$(PY) manage.py seed_demo_targets
 	$(PY) manage.py seed_api_demo
 	$(PY) manage.py collectstatic --noinput -v0
 	@$(PY) manage.py demo_logins --url http://$(HOST):$(PORT)/
