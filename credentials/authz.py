@@ -66,13 +66,20 @@ def _acts_for_county(actor: Actor, case: Case) -> bool:
 
 
 def can_write_track(
-    actor: Actor, case: Case, track: str, *, organisation: Organisation | None = None
+    actor: Actor,
+    case: Case,
+    track: str,
+    *,
+    organisation: Organisation | None = None,
+    linked_org_ids: set[int] | None = None,
 ) -> bool:
     """May ``actor`` write ``track`` of ``case``?
 
     ``organisation`` is the partner the record belongs to (the institution of an enrollment,
     the employment service of an integration step, the authority of a recognition
     application); partners may write only records of their own organisation.
+    ``linked_org_ids`` are the case's partner organisations when the caller already read them
+    (batch writes read them for all cases in one query); otherwise they are read here.
     """
     if track not in TRACKS:
         raise ValueError(f"unknown track {track!r}")
@@ -93,17 +100,25 @@ def can_write_track(
             continue
         if organisation is not None and organisation.pk not in org_ids:
             continue
-        linked = _linked_org_ids(case) if linked is None else linked
+        if linked is None:
+            linked = _linked_org_ids(case) if linked_org_ids is None else linked_org_ids
         if org_ids & linked:
             return True
     return False
 
 
 def require_track_write(
-    actor: Actor, case: Case, track: str, *, organisation: Organisation | None = None
+    actor: Actor,
+    case: Case,
+    track: str,
+    *,
+    organisation: Organisation | None = None,
+    linked_org_ids: set[int] | None = None,
 ) -> None:
     """Raise ``NotPermitted`` with a message the user understands when the write is refused."""
-    if can_write_track(actor, case, track, organisation=organisation):
+    if can_write_track(
+        actor, case, track, organisation=organisation, linked_org_ids=linked_org_ids
+    ):
         return
     messages = {
         RECOGNITION: _("Only the county's recruiters record recognition on case %(case)s."),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -575,6 +576,166 @@ def update_enrollment(
         milestones=training_milestones(case),
     )
     return enrollment
+
+
+@dataclass(frozen=True)
+class EnrollmentUpdate:
+    """One item of ``update_enrollments_bulk``: what ``update_enrollment`` takes."""
+
+    enrollment_id: int
+    expected_version: int | None
+    progress_percent: int | None = None
+    ends_on: dt.date | None = None
+
+
+_ENROLLMENT_UPDATE_FIELDS = ("state", "progress_percent", "ends_on", "version", "updated_at")
+
+
+@transaction.atomic
+def update_enrollments_bulk(
+    *, actor: Actor, items: list[EnrollmentUpdate], occurred_at: dt.datetime | None = None
+) -> list[TrainingEnrollment | Exception]:
+    """``update_enrollment`` for many enrollments at once, with the same rules per item.
+
+    Returns one result per item, in order: the updated enrollment, or the error that item
+    alone would have raised (``NotPermitted``, ``StaleVersion``, ``TransitionNotAllowed``,
+    ``ValidationError``). A failing item writes nothing and does not stop the others. Items
+    are applied in order, so the same enrollment may appear twice (the second item names the
+    version the first one produced).
+
+    The work takes a constant number of queries: the cases and then the enrollments are
+    locked in one query each (by id, the order the one-by-one services lock in), the partner
+    links read once for authorisation, the enrollments written with one ``bulk_update`` and
+    the audit trail through ``recruitment.services.record_track_events_bulk``.
+    """
+    ids = sorted({item.enrollment_id for item in items})
+    case_ids = sorted(
+        set(TrainingEnrollment.objects.filter(pk__in=ids).values_list("case_id", flat=True))
+    )
+    cases = {
+        case.pk: case
+        for case in Case.objects.select_for_update(of=("self",))
+        .select_related("candidate__nationality", "profession")
+        .filter(pk__in=case_ids)
+        .order_by("pk")
+    }
+    enrollments = {
+        e.pk: e
+        for e in TrainingEnrollment.objects.select_for_update(of=("self",))
+        .select_related("institution")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    }
+    linked: dict[int, set[int]] = {pk: set() for pk in cases}
+    for case_id, org_id in CasePartner.objects.filter(case_id__in=list(cases)).values_list(
+        "case_id", "organisation_id"
+    ):
+        linked[case_id].add(org_id)
+    allowed: dict[tuple[int, int], NotPermitted | None] = {}
+    state_fields = [
+        f.name for f in TrainingEnrollment._meta.concrete_fields if isinstance(f, FSMField)
+    ]
+    results: list[TrainingEnrollment | Exception] = []
+    changed: dict[int, TrainingEnrollment] = {}
+    track_changes: list[case_services.TrackChange] = []
+    now = timezone.now()
+    for item in items:
+        enrollment = enrollments.get(item.enrollment_id)
+        if enrollment is None or enrollment.case_id not in cases:
+            results.append(
+                ValidationError(
+                    _("No enrollment with id %(id)s.") % {"id": item.enrollment_id}, code="missing"
+                )
+            )
+            continue
+        case = cases[enrollment.case_id]
+        saved = {name: enrollment.__dict__[name] for name in _ENROLLMENT_UPDATE_FIELDS}
+        try:
+            key = (case.pk, enrollment.institution_id)
+            if key not in allowed:
+                try:
+                    authz.require_track_write(
+                        actor,
+                        case,
+                        authz.TRAINING,
+                        organisation=enrollment.institution,
+                        linked_org_ids=linked[case.pk],
+                    )
+                    allowed[key] = None
+                except NotPermitted as exc:
+                    allowed[key] = exc
+            if allowed[key] is not None:
+                raise allowed[key]
+            _require_not_closed(case)
+            _check_version(enrollment, item.expected_version, actor, "enrollment")
+            if not enrollment.is_active:
+                raise _not_active(enrollment, "updated")
+            progress_percent = item.progress_percent
+            if progress_percent is not None:
+                try:
+                    progress_percent = int(progress_percent)
+                except (TypeError, ValueError) as exc:
+                    raise ValidationError(
+                        {"progress_percent": _("Progress is a whole number from 0 to 100.")}
+                    ) from exc
+                if not 0 <= progress_percent <= 100:
+                    raise ValidationError(
+                        {"progress_percent": _("Progress is a whole number from 0 to 100.")}
+                    )
+            before = _snapshot(enrollment, ("state", "progress_percent", "ends_on"))
+            if progress_percent is not None:
+                if progress_percent > 0 and enrollment.state == TrainingState.ENROLLED:
+                    enrollment.start()
+                enrollment.progress_percent = progress_percent
+            if item.ends_on is not None:
+                enrollment.ends_on = item.ends_on
+            changes = _diff(before, enrollment)
+            if changes:
+                # The case and institution are locked rows that an update does not change:
+                # only the record's own fields and rules need validating.
+                enrollment.full_clean(exclude=[*state_fields, "case", "institution"])
+        except (NotPermitted, StaleVersion, TransitionNotAllowed, ValidationError) as exc:
+            enrollment.__dict__.update(saved)  # nothing of a failed item is kept
+            results.append(exc)
+            continue
+        if changes:
+            enrollment.version += 1
+            enrollment.updated_at = now
+            changed[enrollment.pk] = enrollment
+            track_changes.append(
+                case_services.TrackChange(
+                    case_id=case.pk,
+                    track=authz.TRAINING,
+                    changes={
+                        "action": [None, "updated"],
+                        "record_id": [None, enrollment.pk],
+                        **changes,
+                    },
+                    # An updated enrollment is still enrolled or in progress, so the case's
+                    # training is in progress (what training_milestones would read back).
+                    milestones={"training_in_progress": True},
+                )
+            )
+        results.append(_copy_enrollment(enrollment))
+    if changed:
+        case_services.bulk_save_fields(
+            TrainingEnrollment, list(changed.values()), _ENROLLMENT_UPDATE_FIELDS
+        )
+        case_services.record_track_events_bulk(
+            actor=actor, changes=track_changes, occurred_at=occurred_at
+        )
+    return results
+
+
+def _copy_enrollment(enrollment: TrainingEnrollment) -> TrainingEnrollment:
+    """A snapshot of the enrollment as this item left it (a later item may change it again)."""
+    copy = TrainingEnrollment.__new__(TrainingEnrollment)
+    copy.__dict__.update(enrollment.__dict__)
+    copy._state = type(enrollment._state)()
+    copy._state.adding = False
+    copy._state.db = enrollment._state.db
+    copy._state.fields_cache = dict(enrollment._state.fields_cache)
+    return copy
 
 
 @transaction.atomic

@@ -133,11 +133,13 @@ class TrackViewSet(PolkuViewSet):
         return self.respond(body, status=207 if failed else 200)
 
     @staticmethod
-    def _bulk_item(index, raw, item_serializer, apply_item, preloaded) -> dict:
+    def _bulk_item(index, raw, item_serializer, apply_item, preloaded, *, error=None) -> dict:
         result = {"index": index, "id": None, "status": 200, "version": None, "error": None}
         if isinstance(raw, dict) and isinstance(raw.get("id"), int):
             result["id"] = raw["id"]
         try:
+            if error is not None:
+                raise error
             data = _validated(item_serializer, raw)
             with transaction.atomic():
                 obj = apply_item(data, preloaded)
@@ -471,35 +473,75 @@ class EnrollmentViewSet(TrackViewSet):
     @action(detail=False, methods=["post"], is_bulk=True)
     @idempotent()
     def bulk(self, request):
-        def prefetch(items):
-            ids = [i["id"] for i in items if isinstance(i, dict) and isinstance(i.get("id"), int)]
-            return self.visible().in_bulk(ids)
+        """Progress updates (``action`` "update") go through the batch service in runs of
+        consecutive items (a constant number of queries per run); start, complete and
+        interrupt items are applied one by one in their own savepoint, in request order."""
+        payload = _validated(self.bulk_serializer, request.data)
+        items = payload["items"]
+        ids = [i["id"] for i in items if isinstance(i, dict) and isinstance(i.get("id"), int)]
+        results: list[dict | None] = [None] * len(items)
+        pending: list[tuple[int, dict]] = []  # (index, validated update item)
 
-        def apply(item, visible):
-            enrollment = visible.get(item["id"])
-            if enrollment is None:
-                raise Http404
+        def flush():
+            if not pending:
+                return
+            outcomes = credential_services.update_enrollments_bulk(
+                actor=self.principal.actor,
+                items=[
+                    credential_services.EnrollmentUpdate(
+                        enrollment_id=item["id"],
+                        expected_version=item["version"],
+                        progress_percent=item.get("progress_percent"),
+                        ends_on=item.get("ends_on"),
+                    )
+                    for _index, item in pending
+                ],
+            )
+            for (index, item), outcome in zip(pending, outcomes, strict=True):
+                result = {"index": index, "id": item["id"], "status": 200, "version": None}
+                if isinstance(outcome, Exception):
+                    problem = problem_for(outcome)
+                    result.update(status=problem.status_code, error=problem.data)
+                else:
+                    result.update(version=outcome.version, error=None)
+                results[index] = result
+            pending.clear()
+
+        def apply(item, _preloaded):
             common = {
-                "enrollment": enrollment,
+                "enrollment": self.visible().get(pk=item["id"]),
                 "actor": self.principal.actor,
                 "expected_version": item["version"],
             }
-            action_name = item.get("action", "update")
-            if action_name == "start":
+            if item["action"] == "start":
                 return credential_services.start_enrollment(**common)
-            if action_name == "complete":
+            if item["action"] == "complete":
                 return credential_services.complete_enrollment(
                     **common, completed_on=item["completed_on"]
                 )
-            if action_name == "interrupt":
-                return credential_services.interrupt_enrollment(**common, reason=item["reason"])
-            return credential_services.update_enrollment(
-                **common,
-                progress_percent=item.get("progress_percent"),
-                ends_on=item.get("ends_on"),
-            )
+            return credential_services.interrupt_enrollment(**common, reason=item["reason"])
 
-        return self.run_bulk(request, s.EnrollmentBulkItemSerializer, apply, prefetch=prefetch)
+        with transaction.atomic():
+            visible = set(self.visible().filter(pk__in=ids).values_list("pk", flat=True))
+            for index, raw in enumerate(items):
+                try:
+                    item = _validated(s.EnrollmentBulkItemSerializer, raw)
+                    if item["id"] not in visible:
+                        raise Http404
+                except (DjangoValidationError, Http404, APIException) as exc:
+                    results[index] = self._bulk_item(index, raw, None, None, None, error=exc)
+                    continue
+                if item.get("action", "update") == "update":
+                    pending.append((index, item))
+                    continue
+                flush()  # keep request order: earlier updates land before this item
+                results[index] = self._bulk_item(
+                    index, raw, s.EnrollmentBulkItemSerializer, apply, None
+                )
+            flush()
+        failed = sum(1 for r in results if r["error"] is not None)
+        body = {"succeeded": len(results) - failed, "failed": failed, "results": results}
+        return self.respond(body, status=207 if failed else 200)
 
 
 # --- Language certificates -------------------------------------------------------------------
