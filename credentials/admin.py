@@ -576,20 +576,25 @@ class IntegrationStepAdmin(TrackAdmin):
 class NotificationAdmin(PolkuAdminMixin, admin.ModelAdmin):
     """Each user's own notifications (platform admins see all); marked read via an action."""
 
-    list_display = ("created_at", "recipient", "kind", "case", "message", "read_at")
+    list_display = ("created_at", "recipient", "kind", "case", "message_text", "read_at")
     list_filter = ("kind", ("read_at", admin.EmptyFieldListFilter))
     list_select_related = ("recipient", "case")
     search_fields = ("message", "case__number")
-    readonly_fields = (
+    fields = readonly_fields = (
         "recipient",
         "case",
         "kind",
-        "message",
+        "message_text",
         "dedupe_key",
         "created_at",
         "read_at",
     )
     actions = ["mark_read"]
+
+    @admin.display(description=_("message"))
+    def message_text(self, obj):
+        """The message in the admin user's language (stored in English as ``message``)."""
+        return obj.text
 
     def view_rule(self, request, obj=None):
         if obj is not None:

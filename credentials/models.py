@@ -15,7 +15,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
@@ -29,6 +31,7 @@ from recruitment.models import (
     Profession,
     RecognitionOutcome,
 )
+from recruitment.reasons import SystemText, register, render
 
 # --- Language levels: the one place that maps test results to CEFR --------------------------
 
@@ -418,39 +421,72 @@ class LanguageCertificate(VersionedTrackRecord):
     def levels(self) -> dict[str, str]:
         return {skill: getattr(self, skill) for skill in SUB_SKILLS}
 
-    def shortfalls(self, profession: Profession) -> list[str]:
-        """Why this certificate does not meet the profession's requirement ([] when it does)."""
-        reasons = []
+    def shortfall_items(self, profession: Profession) -> list[tuple[str, dict]]:
+        """Why this certificate does not meet the profession's requirement, as reason keys
+        and parameters (see ``recruitment.reasons``); [] when it does."""
+        items: list[tuple[str, dict]] = []
         accepted = profession.accepted_languages or list(Language.values)
         if self.language not in accepted:
-            reasons.append(
-                str(
-                    _("%(language)s is not accepted for this profession.")
-                    % {"language": self.get_language_display()}
-                )
-            )
+            items.append(("language_not_accepted", {"language": self.language}))
         required = profession.required_language_level
         if required:
             for skill in SUB_SKILLS:
                 level = getattr(self, skill)
                 if cefr_rank(level) < cefr_rank(required):
-                    reasons.append(
-                        str(
-                            _("%(skill)s %(level)s is below %(required)s.")
-                            % {
-                                "skill": self._meta.get_field(skill).verbose_name.capitalize(),
-                                "level": level,
-                                "required": required,
-                            }
+                    items.append(
+                        (
+                            "language_below_level",
+                            {"skill": skill, "level": level, "required": required},
                         )
                     )
-        return reasons
+        return items
+
+    def shortfall_reason(self, profession: Profession) -> SystemText | str:
+        """The shortfalls as one audit reason ("" when the certificate meets the requirement)."""
+        items = self.shortfall_items(profession)
+        if not items:
+            return ""
+        return SystemText(
+            "language_shortfalls",
+            {"items": [{"key": key, "params": params} for key, params in items]},
+        )
+
+    def shortfalls(self, profession: Profession) -> list[str]:
+        """Why this certificate does not meet the profession's requirement ([] when it does)."""
+        return [render(key, params) or key for key, params in self.shortfall_items(profession)]
 
     def meets(self, profession: Profession) -> bool:
         return not self.shortfalls(profession)
 
 
 # --- Residence permits ---------------------------------------------------------------------
+
+
+@register("language_not_accepted")
+def _language_not_accepted(params: dict) -> str:
+    return gettext("%(language)s is not accepted for this profession.") % {
+        "language": Language(params["language"]).label
+    }
+
+
+@register("language_below_level")
+def _language_below_level(params: dict) -> str:
+    if params["skill"] not in SUB_SKILLS:
+        raise ValueError(params["skill"])
+    field = LanguageCertificate._meta.get_field(params["skill"])
+    return gettext("%(skill)s %(level)s is below %(required)s.") % {
+        "skill": str(field.verbose_name).capitalize(),
+        "level": params["level"],
+        "required": params["required"],
+    }
+
+
+@register("language_shortfalls")
+def _language_shortfalls(params: dict) -> str:
+    texts = [render(item["key"], item["params"]) for item in params["items"]]
+    if not all(texts):
+        raise ValueError("unknown shortfall")
+    return " ".join(texts)
 
 
 class PermitState(models.TextChoices):
@@ -656,7 +692,10 @@ class Notification(models.Model):
         verbose_name=_("case"),
     )
     kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
+    # ``message`` is the text in English (the source language), kept as a fallback; ``text``
+    # renders ``kind`` + ``params`` in the reader's language.
     message = models.TextField(_("message"))
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
     dedupe_key = models.CharField(_("deduplication key"), max_length=200, unique=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -673,6 +712,56 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def text(self) -> str:
+        """The message in the active language (the stored English ``message`` for older rows)."""
+        return notification_text(self.kind, self.params) or self.message
+
+    def source_text(self) -> str:
+        """The message in the source language, as stored in ``message``."""
+        with translation.override("en"):
+            return notification_text(self.kind, self.params) or self.message
+
+
+def _date(value: str) -> str:
+    date = parse_date(value)
+    if date is None:
+        raise ValueError(value)
+    return formats.date_format(date, "DATE_FORMAT")
+
+
+def notification_text(kind: str, params: dict | None) -> str | None:
+    """A notification's message in the active language from its kind and parameters; None
+    when the parameters do not fit the kind (then the stored message is shown)."""
+    if not params:
+        return None
+    try:
+        if kind == NotificationKind.PERMIT_EXPIRED:
+            return gettext(
+                "Case %(case)s: the residence permit expired on %(date)s. The candidate cannot "
+                "be placed until a new permit is granted."
+            ) % {"case": params["case"], "date": _date(params["date"])}
+        if kind in (NotificationKind.PERMIT_EXPIRING_90, NotificationKind.PERMIT_EXPIRING_30):
+            return gettext(
+                "Case %(case)s: the residence permit expires on %(date)s (in %(days)s days)."
+            ) % {"case": params["case"], "date": _date(params["date"]), "days": params["days"]}
+        if kind == NotificationKind.STALLED:
+            return gettext(
+                "Case %(case)s has been %(state)s for %(days)s days (limit %(limit)s days)."
+            ) % {
+                "case": params["case"],
+                "state": CaseState(params["state"]).label,
+                "days": params["days"],
+                "limit": params["limit"],
+            }
+        if kind == NotificationKind.RETENTION_DUE:
+            return gettext(
+                "Case %(case)s: the %(months)s-month retention check is due on %(date)s."
+            ) % {"case": params["case"], "months": params["months"], "date": _date(params["date"])}
+    except (KeyError, TypeError, ValueError):
+        return None
+    return None
 
 
 class StageTimeLimit(models.Model):

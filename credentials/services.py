@@ -906,7 +906,6 @@ def record_language_certificate(
             % {"test": certificate.get_test_display(), "date": taken_on}
         )
     _save(certificate, created=True)
-    shortfalls = certificate.shortfalls(case.profession)
     _audit(
         case=case,
         actor=actor,
@@ -919,7 +918,7 @@ def record_language_certificate(
             "taken_on": [None, taken_on],
             **{skill: [None, level] for skill, level in levels.items()},
         },
-        reason=" ".join(shortfalls),
+        reason=certificate.shortfall_reason(case.profession),
         occurred_at=occurred_at,
         milestones=language_milestones(case),
     )
@@ -1168,14 +1167,18 @@ def _recipients_by_county(county_ids: set[int]) -> dict[int, set[int]]:
     return result
 
 
-def _notify_cases(items: list[tuple[Case, str, str, str]]) -> int:
-    """Create notifications for the recruiters of each case (``(case, kind, message, key)``);
-    rows whose dedupe key exists already are skipped. Returns how many were created."""
+def _notify_cases(items: list[tuple[Case, str, dict[str, Any], str]]) -> int:
+    """Create notifications for the recruiters of each case (``(case, kind, params, key)``);
+    rows whose dedupe key exists already are skipped. Returns how many were created.
+
+    ``params`` (JSON) let each reader see the message in their own language
+    (``Notification.text``); ``message`` keeps it in English as the fallback."""
     if not items:
         return 0
     by_county = _recipients_by_county({case.county_id for case, *_rest in items})
     rows = []
-    for case, kind, message, key in items:
+    for case, kind, params, key in items:
+        message = Notification(kind=kind, params=params).source_text()
         recipients = set(by_county.get(case.county_id, set()))
         if case.recruiter_id:
             recipients.add(case.recruiter_id)
@@ -1186,6 +1189,7 @@ def _notify_cases(items: list[tuple[Case, str, str, str]]) -> int:
                     case=case,
                     kind=kind,
                     message=message,
+                    params=params,
                     dedupe_key=f"{key}:u{user_id}"[:200],
                 )
             )
@@ -1217,20 +1221,15 @@ def watch_permit_expiry(*, today: dt.date | None = None) -> int:
     )
     for case in cases:
         days_left = (case.permit_valid_until - today).days
+        params = {"case": case.number, "date": case.permit_valid_until.isoformat()}
         if days_left < 0:
             kind = NotificationKind.PERMIT_EXPIRED
-            message = _(
-                "Case %(case)s: the residence permit expired on %(date)s. The candidate cannot "
-                "be placed until a new permit is granted."
-            ) % {"case": case.number, "date": case.permit_valid_until}
         else:
             window = min(d for d in PERMIT_WARNING_DAYS if days_left <= d)
             kind = f"permit_expiring_{window}"
-            message = _(
-                "Case %(case)s: the residence permit expires on %(date)s (in %(days)s days)."
-            ) % {"case": case.number, "date": case.permit_valid_until, "days": days_left}
+            params["days"] = days_left
         key = f"{kind}:c{case.pk}:{case.permit_valid_until.isoformat()}"
-        items.append((case, kind, message, key))
+        items.append((case, kind, params, key))
     return _notify_cases(items)
 
 
@@ -1243,17 +1242,14 @@ def detect_stalled_cases(*, now: dt.datetime | None = None) -> int:
     for limit in StageTimeLimit.objects.all():
         cutoff = now - dt.timedelta(days=limit.max_days)
         for case in _watched_cases().filter(state=limit.state, state_changed_at__lt=cutoff):
-            days = (now - case.state_changed_at).days
-            message = _(
-                "Case %(case)s has been %(state)s for %(days)s days (limit %(limit)s days)."
-            ) % {
+            params = {
                 "case": case.number,
-                "state": CaseState(case.state).label,
-                "days": days,
+                "state": case.state,
+                "days": (now - case.state_changed_at).days,
                 "limit": limit.max_days,
             }
             key = f"stalled:c{case.pk}:{case.state}:{case.state_changed_at.date().isoformat()}"
-            items.append((case, NotificationKind.STALLED, message, key))
+            items.append((case, NotificationKind.STALLED, params, key))
     return _notify_cases(items)
 
 
@@ -1270,12 +1266,8 @@ def notify_due_retention_checks(*, today: dt.date | None = None) -> int:
     items = []
     for check in checks:
         case = check.placement.case
-        message = _("Case %(case)s: the %(months)s-month retention check is due on %(date)s.") % {
-            "case": case.number,
-            "months": check.months,
-            "date": check.due_on,
-        }
-        items.append((case, NotificationKind.RETENTION_DUE, message, f"retention:{check.pk}"))
+        params = {"case": case.number, "months": check.months, "date": check.due_on.isoformat()}
+        items.append((case, NotificationKind.RETENTION_DUE, params, f"retention:{check.pk}"))
     return _notify_cases(items)
 
 

@@ -43,6 +43,7 @@ from .models import (
     Role,
     readiness_blockers,
 )
+from .reasons import SystemText
 from .signals import case_changed, case_event_recorded, case_events_recorded
 
 # Transitions a person asks for. The automatic ones (start_recognition, start_training,
@@ -309,13 +310,14 @@ def transition_case(
     name: str,
     actor: Actor,
     expected_version: int | None,
-    reason: str = "",
+    reason: str | SystemText = "",
     occurred_at: dt.datetime | None = None,
 ) -> Case:
     """Run one transition of the case's state machine, with guards, permission and audit.
 
     ``expected_version`` is the version the writer saw; a different stored version raises
     ``StaleVersion``. Pass None only for system actors that act on the latest state.
+    A ``SystemText`` reason is stored in English with its key (see ``recruitment.reasons``).
     """
     if name not in TRANSITIONS:
         raise TransitionNotAllowed(
@@ -325,7 +327,8 @@ def transition_case(
     _require_change(actor, case)
     _require_version(actor, expected_version)
     _check_version(case, expected_version)
-    reason = (reason or "").strip()
+    system_text = reason if isinstance(reason, SystemText) else None
+    reason = system_text.source() if system_text else (reason or "").strip()
     if (
         name in REASON_REQUIRED
         and not reason
@@ -371,6 +374,7 @@ def transition_case(
         from_state=from_state,
         to_state=case.state,
         reason=reason,
+        changes=system_text.changes() if system_text else None,
         occurred_at=at,
     )
     return case
@@ -434,9 +438,17 @@ def record_milestones(
 
 
 def _apply_milestones(
-    case: Case, *, actor: Actor, reason: str, occurred_at: dt.datetime | None, **milestones: Any
+    case: Case,
+    *,
+    actor: Actor,
+    reason: str | SystemText,
+    occurred_at: dt.datetime | None,
+    **milestones: Any,
 ) -> None:
     """Set the changed milestones on a locked case and audit them as one event."""
+    system_text = reason if isinstance(reason, SystemText) else None
+    if system_text:
+        reason = system_text.source()
     diff = {}
     for name, value in milestones.items():
         old = getattr(case, name)
@@ -449,7 +461,7 @@ def _apply_milestones(
             case,
             actor=actor,
             kind=CaseEvent.Kind.MILESTONE,
-            changes=diff,
+            changes={**diff, **system_text.changes()} if system_text else diff,
             reason=reason,
             occurred_at=occurred_at,
         )
@@ -462,12 +474,13 @@ def record_track_event(
     actor: Actor,
     track: str,
     changes: dict,
-    reason: str = "",
+    reason: str | SystemText = "",
     occurred_at: dt.datetime | None = None,
     **milestones: Any,
 ) -> Case:
     """Audit a change on a credential track (called by credentials services), then set the
-    milestones it implies and advance the case.
+    milestones it implies and advance the case. A ``SystemText`` reason is stored in English
+    with its key (see ``recruitment.reasons``).
 
     ``changes`` maps field names to ``[old, new]``. The case's version is bumped so that
     readers syncing by ``updated_at`` or comparing versions see the track change too.
@@ -484,8 +497,9 @@ def record_track_event(
         changes={
             "track": [None, track],
             **{k: [_json(o), _json(n)] for k, (o, n) in changes.items()},
+            **(reason.changes() if isinstance(reason, SystemText) else {}),
         },
-        reason=reason,
+        reason=reason.source() if isinstance(reason, SystemText) else reason,
         occurred_at=occurred_at,
     )
     _apply_milestones(case, actor=actor, reason=reason, occurred_at=occurred_at, **milestones)
@@ -643,42 +657,34 @@ def record_track_events_bulk(
     return cases
 
 
-def _next_automatic_step(case: Case) -> tuple[str, str] | None:
+def _next_automatic_step(case: Case) -> tuple[str, SystemText] | None:
     """The next step the milestones justify, with the explanation written in the audit trail."""
     if case.state not in CRITICAL_PATH_STATES:
         return None
     if not readiness_blockers(case):
-        parts = []
-        if case.profession.needs_recognition:
-            parts.append(_("recognition granted"))
-        if case.profession.required_language_level:
-            parts.append(
-                _("language requirement %(level)s met")
-                % {"level": case.profession.required_language_level}
-            )
-        if case.needs_permit:
-            parts.append(
-                _("residence permit valid until %(date)s")
-                % {"date": case.permit_valid_until.isoformat()}
-            )
-        else:
-            parts.append(_("no residence permit needed (EU/EEA or Nordic citizen)"))
-        return "mark_ready", _("All requirements for placement met: %(parts)s.") % {
-            "parts": ", ".join(str(p) for p in parts)
-        }
+        return "mark_ready", SystemText(
+            "requirements_met",
+            {
+                "recognition": bool(case.profession.needs_recognition),
+                "language_level": case.profession.required_language_level or "",
+                "permit_valid_until": (
+                    case.permit_valid_until.isoformat() if case.needs_permit else None
+                ),
+            },
+        )
     if case.state != CaseState.IN_TRAINING and case.training_in_progress:
-        return "start_training", _("Training or language studies started.")
+        return "start_training", SystemText("training_started")
     if case.state == CaseState.OFFER_ACCEPTED and case.recognition_submitted_on:
-        return "start_recognition", _("Recognition application submitted on %(date)s.") % {
-            "date": case.recognition_submitted_on.isoformat()
-        }
+        return "start_recognition", SystemText(
+            "recognition_submitted", {"date": case.recognition_submitted_on.isoformat()}
+        )
     if (
         case.state == CaseState.IN_TRAINING
         and not case.training_in_progress
         and case.recognition_submitted_on
         and case.recognition_outcome != "granted"
     ):
-        return "start_recognition", _("Training finished; recognition decision pending.")
+        return "start_recognition", SystemText("training_finished_recognition_pending")
     return None
 
 
@@ -702,7 +708,7 @@ def advance_case(
                 name=name,
                 actor=actor,
                 expected_version=case.version,
-                reason=str(explanation),
+                reason=explanation,
                 occurred_at=occurred_at,
             )
     return case
@@ -844,7 +850,7 @@ def record_retention_check(
             name="complete",
             actor=actor,
             expected_version=case.version,
-            reason=_("Retention checks at 6 and 12 months passed."),
+            reason=SystemText("retention_checks_passed"),
             occurred_at=occurred_at,
         )
     return case

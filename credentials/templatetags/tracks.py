@@ -18,6 +18,7 @@ from credentials.models import (
     TrainingEnrollment,
 )
 from recruitment.models import CaseEvent, Organisation
+from recruitment.reasons import HIDDEN_CHANGES
 from recruitment.templatetags.polku import describe_event, localname
 
 register = template.Library()
@@ -58,7 +59,7 @@ ACTION_LABELS = {
     "step_recorded": gettext_lazy("step recorded"),
     "step_updated": gettext_lazy("step updated"),
 }
-HIDDEN = {"track", "action", "record_id"}
+HIDDEN = {"track", "action", "record_id", *HIDDEN_CHANGES}
 
 
 @register.filter

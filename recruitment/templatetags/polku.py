@@ -9,6 +9,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from recruitment.models import Case, CaseEvent, CaseState, Placement, RetentionCheck
+from recruitment.reasons import HIDDEN_CHANGES
+from recruitment.reasons import event_reason as _event_reason
 from recruitment.selectors import STAGE_OWNER_LABELS, is_stalled, stage_owner
 
 register = template.Library()
@@ -105,6 +107,8 @@ def describe_event(event: CaseEvent) -> str:
         return _("Partner organisation linked: %(code)s.") % {"code": changes["partner_added"][1]}
     parts = []
     for name, pair in changes.items():
+        if name in HIDDEN_CHANGES:
+            continue
         new = pair[1] if isinstance(pair, list | tuple) and len(pair) == 2 else pair
         parts.append(f"{_field_label(name)}: {_value(name, new)}")
     if event.kind == CaseEvent.Kind.MILESTONE:
@@ -116,6 +120,12 @@ def describe_event(event: CaseEvent) -> str:
             else (_("Credential track updated."))
         )
     return _("Details changed: %(parts)s.") % {"parts": "; ".join(parts)}
+
+
+@register.filter
+def event_reason(event: CaseEvent) -> str:
+    """The event's reason, in the reader's language when Polku wrote it."""
+    return _event_reason(event)
 
 
 @register.simple_tag

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 
 from recruitment import services
 from recruitment.actors import Actor
@@ -356,6 +356,12 @@ def test_a_person_must_say_which_version_they_saw(recruiter):
 # --- Automatic steps and retention ---------------------------------------------------------
 
 
+def english_date(date: dt.date) -> str:
+    """System-written reasons are stored in English, whatever language is active."""
+    with translation.override("en"):
+        return formats.date_format(date, "DATE_FORMAT")
+
+
 def test_milestones_advance_the_case_as_the_system_with_an_explanation(recruiter):
     case = factories.case_in_state(S.OFFER_ACCEPTED, prepared=False)
     today = timezone.localdate()
@@ -384,7 +390,7 @@ def test_milestones_advance_the_case_as_the_system_with_an_explanation(recruiter
             "start_recognition",
             "system",
             None,
-            f"Recognition application submitted on {today.isoformat()}.",
+            f"Recognition application submitted on {english_date(today)}.",
         ),
         ("start_training", "system", None, "Training or language studies started."),
         (
@@ -392,7 +398,7 @@ def test_milestones_advance_the_case_as_the_system_with_an_explanation(recruiter
             "system",
             None,
             "All requirements for placement met: recognition granted, language requirement "
-            f"B1 met, residence permit valid until {today.year + 2}-01-31.",
+            f"B1 met, residence permit valid until {english_date(dt.date(today.year + 2, 1, 31))}.",
         ),
     ]
     milestones = CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.MILESTONE)

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils import translation
 
 from credentials import demo
 
@@ -9,6 +10,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--count", type=int, default=demo.CANDIDATE_COUNT)
 
+    @translation.override("en")  # texts the system writes are stored in English
     def handle(self, *args, count, **options):
         counts = demo.seed(count)
         self.stdout.write(

@@ -9,7 +9,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from integration import selectors, services
 from recruitment.actors import Actor
@@ -41,6 +41,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--days", type=int, default=30, help="Token lifetime in days.")
 
+    @translation.override("en")  # texts the system writes are stored in English
     def handle(self, *args, days: int, **options):
         if getattr(settings, "PRODUCTION", False):
             raise CommandError("Demo tokens are not created in production.")

@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from monitoring import services
 from recruitment.models import CaseEvent
@@ -19,6 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--since", type=dt.date.fromisoformat, help="YYYY-MM-DD")
         parser.add_argument("--until", type=dt.date.fromisoformat, help="YYYY-MM-DD")
 
+    @translation.override("en")  # texts the system writes are stored in English
     def handle(self, *args, since=None, until=None, **options):
         if since is None:
             first = (
