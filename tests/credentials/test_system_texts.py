@@ -2,8 +2,10 @@
 shown in each reader's language, whatever language was active when they were written."""
 
 import datetime as dt
+import importlib
 
 import pytest
+from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -88,6 +90,37 @@ def test_stalled_and_retention_notifications_name_states_and_dates_in_the_reader
     # Rows without parameters (written before they existed) show the stored message.
     old = Notification(kind="retention_due", message="Stored text.", params={})
     assert old.text == "Stored text."
+
+
+def test_notifications_written_before_params_existed_get_them_back(recruiter):
+    """The data migration reads the parameters back from the deduplication key."""
+    today = timezone.localdate()
+    expiring = case_services.record_milestones(
+        case=open_case(),
+        actor=SYSTEM,
+        permit_applied_on=days_ago(400),
+        permit_granted_on=days_ago(380),
+        permit_valid_until=today + dt.timedelta(days=20),
+    )
+    expired = case_services.record_milestones(
+        case=open_case(),
+        actor=SYSTEM,
+        permit_applied_on=days_ago(400),
+        permit_granted_on=days_ago(380),
+        permit_valid_until=days_ago(3),
+    )
+    assert services.watch_permit_expiry(today=today) == 2
+    expected = {n.pk: n.params for n in Notification.objects.all()}
+    Notification.objects.update(params={}, message="Vanha suomenkielinen viesti.")
+
+    migration = importlib.import_module("credentials.migrations.0004_backfill_notification_params")
+    migration.backfill(apps, None)
+
+    assert {n.pk: n.params for n in Notification.objects.all()} == expected
+    note = Notification.objects.get(case=expired)
+    with translation.override("sv"):
+        assert note.text.startswith(f"Ärende {expired.number}: uppehållstillståndet upphörde ")
+    assert Notification.objects.get(case=expiring).params["days"] == 20
 
 
 def test_the_case_history_shows_automatic_reasons_in_the_viewers_language(
