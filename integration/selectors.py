@@ -99,9 +99,10 @@ CASE_LIST_FIELDS = (
 )
 
 
-def case_list_for_api(principal: Principal) -> QuerySet[Case]:
-    """The case list: one narrow query per page (only the columns the list shows)."""
-    return cases_for_api(principal).only(*CASE_LIST_FIELDS)
+def case_list_for_api(principal: Principal) -> QuerySet:
+    """The case list: one narrow query per page, rows as dicts (only the columns the list
+    shows, and no model instances: building five objects per row cost more than the query)."""
+    return visible_cases(principal).values("id", "candidate_id", *CASE_LIST_FIELDS)
 
 
 def _partner_case_ids(organisation_ids) -> QuerySet:

@@ -136,8 +136,15 @@ class KeysetPagination(BasePagination):
         rows = list(queryset.order_by("updated_at", "id")[: size + 1])
         self.has_more = len(rows) > size
         rows = rows[:size]
-        self.next_cursor = self.encode(rows[-1].updated_at, rows[-1].pk) if rows else cursor
+        self.next_cursor = self.encode(*self._position(rows[-1])) if rows else cursor
         return rows
+
+    @staticmethod
+    def _position(row) -> tuple[dt.datetime, int]:
+        """(updated_at, id) of a model instance or of a ``values()`` row."""
+        if isinstance(row, dict):
+            return row["updated_at"], row["id"]
+        return row.updated_at, row.pk
 
     def get_paginated_response(self, data):
         next_url = None

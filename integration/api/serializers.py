@@ -115,45 +115,87 @@ class CaseSerializer(serializers.Serializer):
         return labels
 
     def to_representation(self, case):
+        """``case`` is a Case or a row of ``selectors.case_list_for_api`` (a dict)."""
         principal = self.context["principal"]
-        candidate = case.candidate
+        row = case if isinstance(case, dict) else case_row(case)
+        state = row["state"]
         data = {
-            "id": case.pk,
-            "number": case.number,
-            "state": case.state,
-            "state_label": self._state_labels().get(case.state, case.state),
-            "version": case.version,
-            "county": case.county.code,
-            "profession": case.profession.code,
-            "opened_on": _date(case.opened_on),
-            "state_changed_at": _datetime(case.state_changed_at),
-            "closed_at": _datetime(case.closed_at),
-            "updated_at": _datetime(case.updated_at),
-            "candidate": {"first_name": candidate.first_name, "last_name": candidate.last_name},
+            "id": row["id"],
+            "number": row["number"],
+            "state": state,
+            "state_label": self._state_labels().get(state, state),
+            "version": row["version"],
+            "county": row["county__code"],
+            "profession": row["profession__code"],
+            "opened_on": _date(row["opened_on"]),
+            "state_changed_at": _datetime(row["state_changed_at"]),
+            "closed_at": _datetime(row["closed_at"]),
+            "updated_at": _datetime(row["updated_at"]),
+            "candidate": {
+                "first_name": row["candidate__first_name"],
+                "last_name": row["candidate__last_name"],
+            },
             "milestones": {
-                "recognition_submitted_on": _date(case.recognition_submitted_on),
-                "recognition_decided_on": _date(case.recognition_decided_on),
-                "recognition_outcome": case.recognition_outcome,
-                "training_in_progress": case.training_in_progress,
-                "language_requirement_met_on": _date(case.language_requirement_met_on),
+                "recognition_submitted_on": _date(row["recognition_submitted_on"]),
+                "recognition_decided_on": _date(row["recognition_decided_on"]),
+                "recognition_outcome": row["recognition_outcome"],
+                "training_in_progress": row["training_in_progress"],
+                "language_requirement_met_on": _date(row["language_requirement_met_on"]),
             },
             "permit": None,
             "contact": None,
         }
-        if principal.sees_permits(case.county_id):
+        if principal.sees_permits(row["county_id"]):
             data["permit"] = {
-                "applied_on": _date(case.permit_applied_on),
-                "granted_on": _date(case.permit_granted_on),
-                "valid_until": _date(case.permit_valid_until),
+                "applied_on": _date(row["permit_applied_on"]),
+                "granted_on": _date(row["permit_granted_on"]),
+                "valid_until": _date(row["permit_valid_until"]),
             }
-        if principal.sees_contact_details(case.county_id):
+        if principal.sees_contact_details(row["county_id"]):
             data["contact"] = {
-                "email": candidate.email,
-                "phone": candidate.phone,
-                "birth_date": _date(candidate.birth_date),
-                "nationality": candidate.nationality.code,
+                "email": row["candidate__email"],
+                "phone": row["candidate__phone"],
+                "birth_date": _date(row["candidate__birth_date"]),
+                "nationality": row["candidate__nationality__code"],
             }
         return data
+
+
+def case_row(case) -> dict:
+    """A Case (with candidate, county and profession loaded) as a case-list row."""
+    candidate = case.candidate
+    return {
+        "id": case.pk,
+        "number": case.number,
+        "state": case.state,
+        "version": case.version,
+        "county_id": case.county_id,
+        "county__code": case.county.code,
+        "profession__code": case.profession.code,
+        "opened_on": case.opened_on,
+        "state_changed_at": case.state_changed_at,
+        "closed_at": case.closed_at,
+        "updated_at": case.updated_at,
+        "candidate__first_name": candidate.first_name,
+        "candidate__last_name": candidate.last_name,
+        "candidate__email": candidate.email,
+        "candidate__phone": candidate.phone,
+        "candidate__birth_date": candidate.birth_date,
+        "candidate__nationality__code": candidate.nationality.code,
+        **{
+            name: getattr(case, name)
+            for name in (
+                "recognition_submitted_on",
+                "recognition_decided_on",
+                "recognition_outcome",
+                "training_in_progress",
+                "language_requirement_met_on",
+                "permit_applied_on",
+                "permit_granted_on",
+                "permit_valid_until",
+            )
+        },
+    }
 
 
 class TransitionOptionSerializer(serializers.Serializer):

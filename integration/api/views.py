@@ -193,7 +193,14 @@ class CaseViewSet(TrackViewSet):
         return self.show(case)
 
     def _log_access(self, cases, purpose: str) -> None:
-        ids = [c.candidate_id for c in cases if self.principal.sees_contact_details(c.county_id)]
+        """GDPR access log: one bulk insert per response (``cases``: Cases or list rows)."""
+        rows = [
+            (c["candidate_id"], c["county_id"])
+            if isinstance(c, dict)
+            else (c.candidate_id, c.county_id)
+            for c in cases
+        ]
+        ids = [cid for cid, county_id in rows if self.principal.sees_contact_details(county_id)]
         services.log_candidate_access(principal=self.principal, candidate_ids=ids, purpose=purpose)
 
     @extend_schema(
