@@ -25,6 +25,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.common import throwaway_database_url  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results" / "api.json"
 DB_NAME = "polku_bench_api"
 GOALS = {"list_vs_sql_ratio": 1.5, "bulk_1000_seconds": 2.0}
@@ -32,22 +35,8 @@ ENROLLMENTS = 1000
 REPEAT = 15
 
 
-def _database_url() -> str:
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if url:
-        return url
-    import psycopg
-
-    with psycopg.connect(
-        "host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True
-    ) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-    return f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
-
-
 def _setup_django() -> None:
-    os.environ["DATABASE_URL"] = _database_url()
+    os.environ["DATABASE_URL"] = throwaway_database_url(DB_NAME)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("AXES_ENABLED", "false")
     os.environ.setdefault("POLKU_API_RATE", "1000000/min")

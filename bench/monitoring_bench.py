@@ -29,6 +29,9 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.common import throwaway_database_url  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results" / "monitoring.json"
 DB_NAME = "polku_bench_monitoring"
 GOALS = {"dashboard_ms_at_1m": 300, "pdf_s_at_1m": 10}
@@ -45,22 +48,8 @@ FORWARD = [*PIPELINE[1:], "placed", "completed"]
 DROPPED = ("withdrawn", "rejected", "left_early")
 
 
-def _database_url() -> str:
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if url:
-        return url
-    import psycopg
-
-    with psycopg.connect(
-        "host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True
-    ) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-    return f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
-
-
 def _setup_django() -> None:
-    os.environ["DATABASE_URL"] = _database_url()
+    os.environ["DATABASE_URL"] = throwaway_database_url(DB_NAME)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("AXES_ENABLED", "false")
     sys.path.insert(0, str(ROOT))
