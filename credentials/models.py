@@ -29,6 +29,7 @@ from recruitment.models import (
     Organisation,
     OrganisationKind,
     Profession,
+    ProtectedStateRefreshMixin,
     RecognitionOutcome,
 )
 from recruitment.reasons import SystemText, register, render
@@ -59,7 +60,7 @@ def cefr_rank(level: str) -> int:
     return CEFR_ORDER.index(level) if level in CEFR_ORDER else -1
 
 
-class VersionedTrackRecord(models.Model):
+class VersionedTrackRecord(ProtectedStateRefreshMixin, models.Model):
     """Common fields of a track record: a version for optimistic concurrency (ETag/If-Match)
     bumped on every write, and timestamps for incremental sync."""
 
@@ -69,19 +70,6 @@ class VersionedTrackRecord(models.Model):
 
     class Meta:
         abstract = True
-
-    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
-        """Reload from the database, including protected FSM state fields (see Case)."""
-        fresh = (from_queryset or type(self)._base_manager.using(using or self._state.db)).get(
-            pk=self.pk
-        )
-        names = set(fields) if fields else None
-        for field in self._meta.concrete_fields:
-            if names is None or field.name in names or field.attname in names:
-                self.__dict__[field.attname] = getattr(fresh, field.attname)
-                if field.is_relation and field.is_cached(self):
-                    field.delete_cached_value(self)
-        self._state.db = fresh._state.db
 
 
 def _not_in_future(value: dt.date | None, field: str, label) -> dict:

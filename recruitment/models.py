@@ -491,7 +491,28 @@ def _ready_condition(case: Case) -> bool:
 _ready_condition.blockers = (recognition_blocker, language_blocker, permit_blocker)
 
 
-class Case(models.Model):
+class ProtectedStateRefreshMixin:
+    """``refresh_from_db`` for models with a protected django-fsm state field."""
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        """Reload from the database, including the protected state field.
+
+        django-fsm's protected field refuses ``setattr``, which Django's own
+        ``refresh_from_db`` uses; the stored values are copied in directly instead.
+        """
+        fresh = (from_queryset or type(self)._base_manager.using(using or self._state.db)).get(
+            pk=self.pk
+        )
+        names = set(fields) if fields else None
+        for field in self._meta.concrete_fields:
+            if names is None or field.name in names or field.attname in names:
+                self.__dict__[field.attname] = getattr(fresh, field.attname)
+                if field.is_relation and field.is_cached(self):
+                    field.delete_cached_value(self)
+        self._state.db = fresh._state.db
+
+
+class Case(ProtectedStateRefreshMixin, models.Model):
     """One candidate's path to one county and profession."""
 
     number = models.CharField(_("case number"), max_length=20, unique=True, editable=False)
@@ -592,23 +613,6 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES or self.state == S.ON_HOLD
-
-    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
-        """Reload from the database, including the protected state field.
-
-        django-fsm's protected field refuses ``setattr``, which Django's own
-        ``refresh_from_db`` uses; the stored values are copied in directly instead.
-        """
-        fresh = (from_queryset or type(self)._base_manager.using(using or self._state.db)).get(
-            pk=self.pk
-        )
-        names = set(fields) if fields else None
-        for field in self._meta.concrete_fields:
-            if names is None or field.name in names or field.attname in names:
-                self.__dict__[field.attname] = getattr(fresh, field.attname)
-                if field.is_relation and field.is_cached(self):
-                    field.delete_cached_value(self)
-        self._state.db = fresh._state.db
 
     @property
     def needs_permit(self) -> bool:
