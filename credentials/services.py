@@ -20,7 +20,7 @@ EU/EEA automatic recognition: for a candidate with EU/EEA nationality and a prof
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,6 +148,39 @@ def _audit(
         reason=reason,
         occurred_at=occurred_at,
         **(milestones or {}),
+    )
+
+
+def _create_with_partner(
+    record,
+    *,
+    organisation: Organisation,
+    role: str,
+    actor: Actor,
+    track: str,
+    action: str,
+    changes: dict[str, list],
+    occurred_at: dt.datetime | None = None,
+    milestones_of: Callable[[Case], dict[str, Any]] | None = None,
+) -> None:
+    """Save a new track record, make ``organisation`` a partner on its case and audit it.
+
+    ``milestones_of`` is evaluated after the record is saved, so it sees the new record.
+    """
+    case = record.case
+    _save(record, created=True)
+    case_services.link_partner(
+        case=case, organisation=organisation, role=role, actor=actor, occurred_at=occurred_at
+    )
+    _audit(
+        case=case,
+        actor=actor,
+        track=track,
+        action=action,
+        record=record,
+        changes=changes,
+        occurred_at=occurred_at,
+        milestones=milestones_of(case) if milestones_of else None,
     )
 
 
@@ -485,20 +518,13 @@ def enroll(
         starts_on=starts_on,
         ends_on=ends_on,
     )
-    _save(enrollment, created=True)
-    case_services.link_partner(
-        case=case,
+    _create_with_partner(
+        enrollment,
         organisation=institution,
         role=CasePartner.PartnerRole.EDUCATION,
         actor=actor,
-        occurred_at=occurred_at,
-    )
-    _audit(
-        case=case,
-        actor=actor,
         track=authz.TRAINING,
         action="enrolled",
-        record=enrollment,
         changes={
             "institution": [None, institution.code],
             "programme": [None, programme],
@@ -506,7 +532,7 @@ def enroll(
             "ends_on": [None, ends_on],
         },
         occurred_at=occurred_at,
-        milestones=training_milestones(case),
+        milestones_of=training_milestones,
     )
     return enrollment
 
@@ -1076,20 +1102,13 @@ def record_integration_step(
         done_on=done_on,
         notes=notes,
     )
-    _save(step, created=True)
-    case_services.link_partner(
-        case=case,
+    _create_with_partner(
+        step,
         organisation=organisation,
         role=CasePartner.PartnerRole.EMPLOYMENT_SERVICE,
         actor=actor,
-        occurred_at=occurred_at,
-    )
-    _audit(
-        case=case,
-        actor=actor,
         track=authz.INTEGRATION,
         action="step_recorded",
-        record=step,
         changes={
             "organisation": [None, organisation.code],
             "kind": [None, kind],
