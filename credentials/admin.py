@@ -94,6 +94,10 @@ class TrackAdmin(PolkuAdminMixin, admin.ModelAdmin):
 
     track = ""
     organisation_field = ""  # the partner the record belongs to (institution, service, ...)
+    # When set, the partner may only be chosen among organisations of this kind, and users
+    # who are neither platform admins nor recruiters only among their own (with this role).
+    organisation_kind = ""
+    organisation_role = ""
     writer_roles: tuple[str, ...] = (Role.RECRUITER,)  # who may add records at all
     list_select_related = ("case",)
     search_fields = ("case__number",)
@@ -144,6 +148,16 @@ class TrackAdmin(PolkuAdminMixin, admin.ModelAdmin):
                 .exclude(state__in=CLOSED_STATES)
                 .select_related("candidate")
             )
+        elif self.organisation_kind and db_field.name == self.organisation_field:
+            queryset = db_field.related_model.objects.filter(kind=self.organisation_kind)
+            if not (
+                core_authz.is_platform_admin(request.user)
+                or core_authz.has_role(request.user, Role.RECRUITER)
+            ):
+                queryset = queryset.filter(
+                    pk__in=core_authz.organisation_ids(request.user, self.organisation_role)
+                )
+            kwargs["queryset"] = queryset
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def run(self, request, call, success: str) -> bool:
@@ -288,6 +302,8 @@ class EnrollmentForm(forms.ModelForm):
 class TrainingEnrollmentAdmin(TrackFSMAdmin):
     track = authz.TRAINING
     organisation_field = "institution"
+    organisation_kind = OrganisationKind.EDUCATIONAL_INSTITUTION
+    organisation_role = Role.EDUCATOR
     writer_roles = (Role.RECRUITER, Role.EDUCATOR)
     form = EnrollmentForm
     list_display = ("case", "institution", "programme", "state", "progress_percent", "ends_on")
@@ -321,21 +337,6 @@ class TrainingEnrollmentAdmin(TrackFSMAdmin):
         if not obj.is_active:
             fixed += ["ends_on", "progress_percent"]
         return fixed
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "institution":
-            queryset = db_field.related_model.objects.filter(
-                kind=OrganisationKind.EDUCATIONAL_INSTITUTION
-            )
-            if not (
-                core_authz.is_platform_admin(request.user)
-                or core_authz.has_role(request.user, Role.RECRUITER)
-            ):
-                queryset = queryset.filter(
-                    pk__in=core_authz.organisation_ids(request.user, Role.EDUCATOR)
-                )
-            kwargs["queryset"] = queryset
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -513,6 +514,8 @@ class IntegrationStepForm(forms.ModelForm):
 class IntegrationStepAdmin(TrackAdmin):
     track = authz.INTEGRATION
     organisation_field = "organisation"
+    organisation_kind = OrganisationKind.EMPLOYMENT_SERVICE
+    organisation_role = Role.EMPLOYMENT_OFFICER
     writer_roles = (Role.RECRUITER, Role.EMPLOYMENT_OFFICER)
     form = IntegrationStepForm
     list_display = ("case", "organisation", "kind", "status", "due_on", "done_on")
@@ -524,21 +527,6 @@ class IntegrationStepAdmin(TrackAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else ("case", "organisation", "kind", "version")
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "organisation":
-            queryset = db_field.related_model.objects.filter(
-                kind=OrganisationKind.EMPLOYMENT_SERVICE
-            )
-            if not (
-                core_authz.is_platform_admin(request.user)
-                or core_authz.has_role(request.user, Role.RECRUITER)
-            ):
-                queryset = queryset.filter(
-                    pk__in=core_authz.organisation_ids(request.user, Role.EMPLOYMENT_OFFICER)
-                )
-            kwargs["queryset"] = queryset
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
