@@ -81,6 +81,12 @@ class TrackViewSet(PolkuViewSet):
             raise Http404
         return obj
 
+    def list(self, request):
+        return _list(self, self.get_queryset(), self.output_serializer)[1]
+
+    def retrieve(self, request, pk=None):
+        return self.show(self.get_object())
+
     def fresh(self, obj):
         """The changed object, re-read with what its serializer shows joined in."""
         return self.visible().get(pk=obj.pk)
@@ -338,12 +344,6 @@ class EnrollmentViewSet(TrackViewSet):
     def visible(self):
         return selectors.enrollments_for(self.principal)
 
-    def list(self, request):
-        return _list(self, self.get_queryset(), s.EnrollmentSerializer)[1]
-
-    def retrieve(self, request, pk=None):
-        return self.show(self.get_object())
-
     @extend_schema(
         summary="Enroll a candidate",
         description="Institutions enroll on cases linked to them (their own institution is "
@@ -575,12 +575,6 @@ class LanguageCertificateViewSet(TrackViewSet):
     def visible(self):
         return selectors.language_certificates_for(self.principal)
 
-    def list(self, request):
-        return _list(self, self.get_queryset(), s.LanguageCertificateSerializer)[1]
-
-    def retrieve(self, request, pk=None):
-        return self.show(self.get_object())
-
     def _record(self, data):
         case = self.case_for_write(data["case"])
         return credential_services.record_language_certificate(
@@ -666,12 +660,6 @@ class PermitViewSet(TrackViewSet):
 
     def visible(self):
         return selectors.permits_for(self.principal)
-
-    def list(self, request):
-        return _list(self, self.get_queryset(), s.PermitSerializer)[1]
-
-    def retrieve(self, request, pk=None):
-        return self.show(self.get_object())
 
     @extend_schema(
         summary="Record a permit application",
@@ -787,12 +775,6 @@ class IntegrationStepViewSet(TrackViewSet):
 
     def visible(self):
         return selectors.integration_steps_for(self.principal)
-
-    def list(self, request):
-        return _list(self, self.get_queryset(), s.IntegrationStepSerializer)[1]
-
-    def retrieve(self, request, pk=None):
-        return self.show(self.get_object())
 
     @extend_schema(
         summary="Record an integration step",
