@@ -4,6 +4,9 @@ retention checks and organisation members. Thin: authorisation from ``authz``, r
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,6 +36,7 @@ from .forms import (
 from .models import Case, Role
 
 PAGE_SIZES = (25, 50, 100)
+T = TypeVar("T")
 
 
 def case_url(case: Case) -> str:
@@ -149,6 +153,22 @@ def _changeable_case(request, number: str) -> Case:
     return case
 
 
+def _write_case(request, form, case: Case, write: Callable[[Actor], T]) -> T | None:
+    """Run a service write on ``case`` as the signed-in user and return its result.
+
+    A domain or validation error goes onto the form instead (with the current version when
+    the case changed meanwhile; ``case`` is reloaded for the page) and None is returned.
+    """
+    try:
+        return write(Actor.for_user(request.user))
+    except (ValidationError, PolkuError) as exc:
+        add_domain_error(form, exc)
+        case.refresh_from_db()
+        if isinstance(exc, StaleVersion):
+            refresh_version(form, case)
+        return None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_transition(request, number: str, name: str):
@@ -163,26 +183,25 @@ def case_transition(request, number: str, name: str):
         reason_required=option.reason_required,
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            case = services.transition_case(
+        changed = _write_case(
+            request,
+            form,
+            case,
+            lambda actor: services.transition_case(
                 case=case,
                 name=name,
-                actor=Actor.for_user(request.user),
+                actor=actor,
                 expected_version=form.cleaned_data["version"],
                 reason=form.cleaned_data["reason"],
-            )
-        except (ValidationError, PolkuError) as exc:
-            add_domain_error(form, exc)
-            case.refresh_from_db()
-            if isinstance(exc, StaleVersion):
-                refresh_version(form, case)
-        else:
+            ),
+        )
+        if changed is not None:
             messages.success(
                 request,
                 _("Done: %(label)s. The case is now “%(state)s”.")
-                % {"label": option.label, "state": case.get_state_display()},
+                % {"label": option.label, "state": changed.get_state_display()},
             )
-            return redirect(case_url(case))
+            return redirect(case_url(changed))
     return render(
         request,
         "recruitment/case_transition.html",
@@ -205,18 +224,17 @@ def case_details(request, number: str):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
-        try:
-            case = services.update_case(
-                case=case, actor=Actor.for_user(request.user), expected_version=version, **data
-            )
-        except (ValidationError, PolkuError) as exc:
-            add_domain_error(form, exc)
-            case.refresh_from_db()
-            if isinstance(exc, StaleVersion):
-                refresh_version(form, case)
-        else:
+        changed = _write_case(
+            request,
+            form,
+            case,
+            lambda actor: services.update_case(
+                case=case, actor=actor, expected_version=version, **data
+            ),
+        )
+        if changed is not None:
             messages.success(request, _("Case details saved."))
-            return redirect(case_url(case))
+            return redirect(case_url(changed))
     return render(
         request,
         "recruitment/case_details.html",
@@ -241,16 +259,15 @@ def case_placement(request, number: str):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
-        try:
-            services.record_placement(
-                case=case, actor=Actor.for_user(request.user), expected_version=version, **data
-            )
-        except (ValidationError, PolkuError) as exc:
-            add_domain_error(form, exc)
-            case.refresh_from_db()
-            if isinstance(exc, StaleVersion):
-                refresh_version(form, case)
-        else:
+        placement = _write_case(
+            request,
+            form,
+            case,
+            lambda actor: services.record_placement(
+                case=case, actor=actor, expected_version=version, **data
+            ),
+        )
+        if placement is not None:
             messages.success(request, _("Placement saved."))
             return redirect(case_url(case))
     return render(
@@ -279,28 +296,27 @@ def case_retention(request, number: str):
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        try:
-            case = services.record_retention_check(
+        changed = _write_case(
+            request,
+            form,
+            case,
+            lambda actor: services.record_retention_check(
                 case=case,
-                actor=Actor.for_user(request.user),
+                actor=actor,
                 expected_version=data["version"],
                 months=data["months"],
                 passed=data["passed"],
                 checked_on=data["checked_on"],
                 note=data["note"],
-            )
-        except (ValidationError, PolkuError) as exc:
-            add_domain_error(form, exc)
-            case.refresh_from_db()
-            if isinstance(exc, StaleVersion):
-                refresh_version(form, case)
-        else:
+            ),
+        )
+        if changed is not None:
             messages.success(
                 request,
                 _("Retention check saved. The case is now “%(state)s”.")
-                % {"state": case.get_state_display()},
+                % {"state": changed.get_state_display()},
             )
-            return redirect(case_url(case))
+            return redirect(case_url(changed))
     return render(
         request,
         "recruitment/case_retention.html",
