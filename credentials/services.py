@@ -288,6 +288,18 @@ def submit_recognition(
     return application
 
 
+def _application_for_write(
+    application, actor, expected_version
+) -> tuple[Case, RecognitionApplication]:
+    """The application locked for a write as its authority, on an open case, version checked."""
+    case = _case(application.case_id)
+    application = _lock(RecognitionApplication, application)
+    authz.require_track_write(actor, case, authz.RECOGNITION, organisation=application.authority)
+    _require_not_closed(case)
+    _check_version(application, expected_version, actor, "recognition application")
+    return case, application
+
+
 @transaction.atomic
 def start_recognition_review(
     *,
@@ -297,11 +309,7 @@ def start_recognition_review(
     occurred_at: dt.datetime | None = None,
 ) -> RecognitionApplication:
     """The authority has started to review the application."""
-    case = _case(application.case_id)
-    application = _lock(RecognitionApplication, application)
-    authz.require_track_write(actor, case, authz.RECOGNITION, organisation=application.authority)
-    _require_not_closed(case)
-    _check_version(application, expected_version, actor, "recognition application")
+    case, application = _application_for_write(application, actor, expected_version)
     if not can_proceed(application.start_review):
         raise TransitionNotAllowed(
             _("The application is %(state)s: its review cannot start now.")
@@ -337,11 +345,7 @@ def decide_recognition(
     occurred_at: dt.datetime | None = None,
 ) -> RecognitionApplication:
     """Record the authority's decision: granted, conditional (with ordered measures) or refused."""
-    case = _case(application.case_id)
-    application = _lock(RecognitionApplication, application)
-    authz.require_track_write(actor, case, authz.RECOGNITION, organisation=application.authority)
-    _require_not_closed(case)
-    _check_version(application, expected_version, actor, "recognition application")
+    case, application = _application_for_write(application, actor, expected_version)
     outcome = _parse_choice(outcome, RecognitionOutcome, "outcome", _("decision"))
     conditions = list(dict.fromkeys(conditions or ()))
     for condition in conditions:
@@ -401,11 +405,7 @@ def complete_recognition(
     """Close a decided application: for a conditional decision, the ordered measures are done
     (supplementary studies must be a completed enrollment; aptitude tests and adaptation
     periods are confirmed by whoever records this) and the right to practise is granted."""
-    case = _case(application.case_id)
-    application = _lock(RecognitionApplication, application)
-    authz.require_track_write(actor, case, authz.RECOGNITION, organisation=application.authority)
-    _require_not_closed(case)
-    _check_version(application, expected_version, actor, "recognition application")
+    case, application = _application_for_write(application, actor, expected_version)
     if not can_proceed(application.complete):
         raise TransitionNotAllowed(
             _("Only a decided application that was granted or conditional can be completed."),
