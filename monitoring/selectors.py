@@ -36,7 +36,7 @@ from recruitment.models import (
 )
 
 from . import tables as t
-from .forecast import forecast_rows
+from .forecast import PIPELINE, forecast_rows
 from .models import (
     CountyTarget,
     FlowSnapshot,
@@ -49,15 +49,7 @@ from .models import (
 from .snapshots import DROPPED_OUT_STATES, local_start
 
 S = CaseState
-PIPELINE_STATES = [
-    S.SOURCED,
-    S.SCREENING,
-    S.OFFER_ACCEPTED,
-    S.IN_RECOGNITION,
-    S.IN_TRAINING,
-    S.READY_FOR_PLACEMENT,
-    S.ON_HOLD,
-]
+PIPELINE_STATES = PIPELINE  # open states, on hold included
 STATE_ORDER = [*PIPELINE_STATES, S.PLACED, S.COMPLETED, S.WITHDRAWN, S.REJECTED, S.LEFT_EARLY]
 STAGES = [*PIPELINE_STATES, S.PLACED]  # states a case can leave (durations, conversion)
 CACHE_SECONDS = 60 * 60
