@@ -129,6 +129,16 @@ def _check_version(case: Case, expected_version: int | None) -> None:
         raise StaleVersion(expected=int(expected_version), current=case.version)
 
 
+def _actor_columns(actor: Actor) -> dict:
+    """Who acted, as the CaseEvent columns that record it."""
+    return {
+        "actor_kind": actor.kind,
+        "actor_user": actor.user if actor.user is not None and actor.user.pk else None,
+        "actor_api_client_id": actor.api_client_id,
+        "actor_label": actor.label[:200],
+    }
+
+
 def _record_event(
     case: Case,
     *,
@@ -148,10 +158,7 @@ def _record_event(
         transition=transition,
         from_state=from_state,
         to_state=to_state,
-        actor_kind=actor.kind,
-        actor_user=actor.user if actor.user is not None and actor.user.pk else None,
-        actor_api_client_id=actor.api_client_id,
-        actor_label=actor.label[:200],
+        **_actor_columns(actor),
         reason=reason,
         changes=changes or {},
         case_version=case.version,
@@ -603,10 +610,7 @@ def record_track_events_bulk(
                 case=case,
                 occurred_at=when,
                 kind=kind,
-                actor_kind=actor.kind,
-                actor_user=actor.user if actor.user is not None and actor.user.pk else None,
-                actor_api_client_id=actor.api_client_id,
-                actor_label=actor.label[:200],
+                **_actor_columns(actor),
                 reason=reason,
                 changes=diff,
                 case_version=case.version,
