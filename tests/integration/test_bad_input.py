@@ -5,12 +5,15 @@ for its whole class of input and for every endpoint it reaches.
   filters and bodies (400), If-Match, page_size and cursors;
 - times: ``updated_since`` needs an offset within ±14:00 (400 otherwise, also when naive);
 - JSON nested deeper than 32 levels (400), NaN / Infinity (400);
-- wrong JSON types (400 naming the field, nothing written).
+- wrong JSON types (400 naming the field, nothing written);
+- anything on /api/ that DRF never saw (unknown URL, refused host, a real bug) is still
+  problem+json.
 """
 
 import datetime as dt
 
 import pytest
+from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 
 from recruitment.models import CaseEvent, Role
@@ -291,3 +294,49 @@ def test_multipart_fields_keep_their_text_form(county_token):
     assert response.status_code in (202, 400)
     if response.status_code == 400:
         assert "apply_valid_rows" not in response.json().get("errors", {})
+
+
+# --- problem+json outside DRF ----------------------------------------------------------------
+
+
+def test_unknown_api_urls_are_404_problems(county_token):
+    for path in ("/api/v1/nothing/", "/api/v2/cases/", "/api/", "/api/v1/cases/1/nothing/"):
+        problem(http(county_token).get(path), 404)
+
+
+def test_a_refused_host_on_an_api_path_is_a_400_problem():
+    response = Client().get("/api/v1/cases/", HTTP_HOST="evil.example")
+    assert problem(response, 400)["code"] == "bad_request"
+    page = Client().get("/accounts/login/", HTTP_HOST="evil.example")
+    assert page.status_code == 400 and not page["Content-Type"].startswith(PROBLEM)
+
+
+def test_a_plain_django_api_view_answers_405_as_a_problem(client, superuser):
+    client.force_login(superuser)
+    response = client.post("/api/v1/monitoring/")
+    problem(response, 405)
+    assert response["Allow"] == "GET"
+
+
+def test_too_many_form_fields_is_a_400_problem(county_token, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    fields = {f"f{i}": "x" for i in range(10)}
+    response = http(county_token).post("/api/v1/imports/", fields, format="multipart")
+    assert problem(response, 400)["code"] == "malformed_request"
+
+
+def test_an_uncaught_error_on_an_api_path_is_a_500_problem(county_token, monkeypatch, caplog):
+    from integration import selectors
+
+    def broken(principal):
+        raise RuntimeError("a real bug")
+
+    monkeypatch.setattr(selectors, "case_list_for_api", broken)
+    api = http(county_token)
+    api.raise_request_exception = False
+    response = api.get("/api/v1/cases/")
+    body = problem(response, 500)
+    assert body["code"] == "server_error"
+    assert "a real bug" not in response.content.decode()
+    logged = [r for r in caplog.records if r.name == "django.request" and r.exc_info]
+    assert len(logged) == 1 and "a real bug" in str(logged[0].exc_info[1])
