@@ -342,6 +342,11 @@ class PolkuViewSet(viewsets.GenericViewSet):
 
     def initial(self, request, *args, **kwargs):
         self._started = time.monotonic()
+        # The method first: TRACE or PUT on an endpoint that has no such handler is a 405
+        # (with Allow), whoever asks, not a 401/403 about scopes the method never needs.
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise exceptions.MethodNotAllowed(request.method)
         raw = request.META.get("CONTENT_LENGTH") or "0"
         limit = getattr(self, "max_body_bytes", settings.POLKU_API_MAX_BODY_BYTES)
         length = parse_int(raw, high=10**30)
@@ -353,6 +358,8 @@ class PolkuViewSet(viewsets.GenericViewSet):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code >= 400:
+            return response  # refused: one line from recruitment.middleware; 5xx: a traceback
         auth = getattr(request, "_auth", None)
         # Identifiers only: no query strings, bodies, names or tokens in the log.
         logger.info(
