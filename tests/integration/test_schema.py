@@ -70,6 +70,9 @@ def test_schema_and_docs_are_served_without_any_cdn():
         page = client.get(path).content.decode()
         assert "/static/drf_spectacular_sidecar/" in page
         assert "cdn.jsdelivr" not in page and "unpkg" not in page
+        assert "fonts.googleapis" not in page and "<style" not in page
+        # Every script is a file of ours or the sidecar's (the CSP allows no inline script).
+        assert page.count("<script") == page.count('<script src="/static/'), path
 
 
 @pytest.mark.slow
