@@ -51,23 +51,27 @@ def _no_constant(name: str):
     raise ValueError(f"{name} is not a JSON number")
 
 
-def json_depth(value) -> int:
-    """How deeply arrays and objects nest in ``value`` (without recursion)."""
-    deepest, stack = 0, [(value, 0)]
+def json_shape(value) -> tuple[int, bool]:
+    """How deeply arrays and objects nest in ``value``, and whether any string (key or value)
+    holds a NUL character, which no text column can store (without recursion)."""
+    deepest, nul, stack = 0, False, [(value, 0)]
     while stack:
         item, depth = stack.pop()
         deepest = max(deepest, depth)
         if isinstance(item, dict):
+            nul = nul or any("\x00" in key for key in item)
             stack.extend((child, depth + 1) for child in item.values())
         elif isinstance(item, list):
             stack.extend((child, depth + 1) for child in item)
-    return deepest
+        elif isinstance(item, str):
+            nul = nul or "\x00" in item
+    return deepest, nul
 
 
 class LimitedJSONParser(parsers.JSONParser):
     """JSON bodies up to ``POLKU_API_MAX_BODY_BYTES`` (larger: 413) and ``MAX_JSON_DEPTH``
     levels of nesting (deeper: 400, before anything recurses through them). NaN and Infinity
-    are not JSON and are refused too."""
+    are not JSON and are refused too, and so is text with NUL characters (400)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.POLKU_API_MAX_BODY_BYTES
@@ -84,8 +88,11 @@ class LimitedJSONParser(parsers.JSONParser):
             raise exceptions.ParseError(
                 _("The body is not valid JSON: %(error)s") % {"error": exc}
             ) from exc
-        if json_depth(data) > MAX_JSON_DEPTH:
+        depth, nul = json_shape(data)
+        if depth > MAX_JSON_DEPTH:
             raise self._too_deep()
+        if nul:
+            raise exceptions.ParseError(_("Text in the body may not contain NUL characters."))
         return data
 
     @staticmethod
