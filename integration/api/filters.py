@@ -7,6 +7,7 @@ user input: a bad value is a 400 problem naming the parameter, never a 500 or a 
 from __future__ import annotations
 
 import django_filters
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -38,6 +39,20 @@ class MomentFilter(django_filters.Filter):
 
 
 class SyncFilterSet(django_filters.FilterSet):
+    """Every list's filters: strict like request bodies. A parameter sent empty (``?state=``)
+    is a 400 naming it, not silently no filter."""
+
+    def get_form_class(self):
+        class StrictFilterForm(super().get_form_class()):
+            def clean(self):
+                data = super().clean()
+                for name in self.fields:
+                    if name in self.data and "" in self.data.getlist(name):
+                        self.add_error(name, _("Give a value, or leave the parameter out."))
+                return data
+
+        return StrictFilterForm
+
     updated_since = MomentFilter(
         field_name="updated_at",
         lookup_expr="gte",
