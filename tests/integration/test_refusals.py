@@ -13,7 +13,7 @@ from recruitment.models import Role
 from tests import factories
 
 from .conftest import http, make_token
-from .test_bad_input import LISTS, OPERATIONS, problem
+from .test_bad_input import OPERATIONS, problem
 
 pytestmark = pytest.mark.django_db
 
