@@ -5,7 +5,9 @@ exception (500, logged with its traceback, never shown to the caller).
 
 DRF's own errors are already problem+json (``integration.api.problems``); this middleware
 only rewrites what Django answered in HTML. It sits first in ``MIDDLEWARE`` so it also sees
-what the other middleware answered.
+what the other middleware answered. ``not_found`` and ``server_error`` are the project's
+``handler404``/``handler500`` (config/urls.py): on API paths they answer problem+json at once
+instead of rendering the site's HTML error pages.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOpera
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
+from django.views import defaults
 
 from .problems import PROBLEM_CONTENT_TYPE, plain_problem_response
 
@@ -78,3 +81,17 @@ class ApiProblemMiddleware:
         response = plain_problem_response(status=500, code=code, detail=detail)
         response._has_been_logged = True
         return response
+
+
+def not_found(request, exception):
+    if request.path.startswith(API_PREFIX):
+        code, detail = _code_and_detail(404)
+        return plain_problem_response(status=404, code=code, detail=detail)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith(API_PREFIX):
+        code, detail = _code_and_detail(500)
+        return plain_problem_response(status=500, code=code, detail=detail)
+    return defaults.server_error(request)

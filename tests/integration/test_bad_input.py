@@ -317,6 +317,19 @@ def test_unknown_api_urls_are_404_problems(county_token):
         problem(http(county_token).get(path), 404)
 
 
+def test_api_404s_do_not_render_the_sites_html_error_page(county_token, settings):
+    """Production without collected static files: the HTML 404 page cannot render, and an
+    unknown /api/ URL answered 500. API paths answer problem+json without the template."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+        },
+    }
+    settings.STATIC_ROOT = "/nonexistent-polku-static"
+    problem(http(county_token).get("/api/v1/nothing/"), 404)
+
+
 def test_a_refused_host_on_an_api_path_is_a_400_problem():
     response = Client().get("/api/v1/cases/", HTTP_HOST="evil.example")
     assert problem(response, 400)["code"] == "bad_request"
