@@ -322,9 +322,7 @@ def test_api_404s_do_not_render_the_sites_html_error_page(county_token, settings
     unknown /api/ URL answered 500. API paths answer problem+json without the template."""
     settings.STORAGES = {
         **settings.STORAGES,
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
-        },
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
     }
     settings.STATIC_ROOT = "/nonexistent-polku-static"
     problem(http(county_token).get("/api/v1/nothing/"), 404)
@@ -349,6 +347,10 @@ def test_too_many_form_fields_is_a_400_problem(county_token, settings):
     fields = {f"f{i}": "x" for i in range(10)}
     response = http(county_token).post("/api/v1/imports/", fields, format="multipart")
     assert problem(response, 400)["code"] == "malformed_request"
+    query = "&".join(f"f{i}=x" for i in range(10))
+    assert problem(http(county_token).get(f"/api/v1/cases/?{query}"), 400)["code"] == (
+        "malformed_request"
+    )
 
 
 def test_an_uncaught_error_on_an_api_path_is_a_500_problem(county_token, monkeypatch, caplog):
