@@ -553,7 +553,8 @@ _SUBSCRIPTION_FIELDS = ("url", "event_types", "active")
 def update_subscription(
     *, subscription: WebhookSubscription, expected_version: int, **changes
 ) -> WebhookSubscription:
-    """Change a subscription's URL, event types or ``active``."""
+    """Change a subscription's URL, event types or ``active``. A change that changes nothing
+    (an empty PATCH, the values it already has) writes nothing and keeps the version."""
     unknown = set(changes) - set(_SUBSCRIPTION_FIELDS)
     if unknown:  # a programming error, not the partner's: the API's serializer is strict
         raise TypeError(f"not a subscription field: {', '.join(sorted(unknown))}")
@@ -568,7 +569,12 @@ def update_subscription(
         raise StaleVersion(
             expected=expected_version, current=subscription.version, label="subscription"
         )
-    for name, value in changes.items():
+    changed = {
+        name: value for name, value in changes.items() if getattr(subscription, name) != value
+    }
+    if not changed:
+        return subscription
+    for name, value in changed.items():
         setattr(subscription, name, value)
     subscription.version += 1
     subscription.full_clean()

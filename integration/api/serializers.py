@@ -568,6 +568,11 @@ class SubscriptionUpdateSerializer(StrictSerializer):
     )
     active = serializers.BooleanField(required=False)
 
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(_("Send at least one field to change."))
+        return attrs
+
 
 # --- CSV import ------------------------------------------------------------------------------
 
