@@ -250,6 +250,7 @@ def test_production_settings_refuse_the_loopback_setting():
         "DJANGO_ENV": "production",
         "SECRET_KEY": "x" * 60,
         "ALLOWED_HOSTS": "polku.example",
+        "DATABASE_URL": "postgres://polku@127.0.0.1:5432/polku",  # valid for production; unused
         "POLKU_WEBHOOK_ALLOW_LOOPBACK": "true",
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
