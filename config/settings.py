@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -294,6 +295,13 @@ POLKU_WEBHOOK_RETRY_BASE_SECONDS = env.int("POLKU_WEBHOOK_RETRY_BASE_SECONDS", d
 POLKU_WEBHOOK_RETRY_MAX_SECONDS = env.int("POLKU_WEBHOOK_RETRY_MAX_SECONDS", default=6 * 3600)
 POLKU_WEBHOOK_TIMEOUT_SECONDS = env.int("POLKU_WEBHOOK_TIMEOUT_SECONDS", default=5)
 POLKU_WEBHOOK_ALLOW_HTTP = env.bool("POLKU_WEBHOOK_ALLOW_HTTP", default=not PRODUCTION)
+# Development only: webhooks may go to receivers on this machine (loopback, any port). Every
+# other non-public address is refused always (integration/destinations.py).
+POLKU_WEBHOOK_ALLOW_LOOPBACK = env.bool("POLKU_WEBHOOK_ALLOW_LOOPBACK", default=False)
+if PRODUCTION and POLKU_WEBHOOK_ALLOW_LOOPBACK:
+    raise ImproperlyConfigured(
+        "POLKU_WEBHOOK_ALLOW_LOOPBACK=true is for local testing only; unset it in production."
+    )
 
 # Personal data: closed cases are anonymised after this many days (DOMAIN.md: default 5 years).
 POLKU_ANONYMISE_CLOSED_AFTER_DAYS = env.int("POLKU_ANONYMISE_CLOSED_AFTER_DAYS", default=5 * 365)

@@ -32,7 +32,8 @@ class ApiClientForm(forms.Form):
 
 class WebhookForm(forms.Form):
     client = forms.ModelChoiceField(label=_("API client"), queryset=None)
-    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+    # Judged by the destination policy (the service says why a URL is refused).
+    url = forms.CharField(label=_("URL"), max_length=500, widget=forms.URLInput)
     event_types = forms.MultipleChoiceField(
         label=_("Events"), choices=EventType.choices, widget=forms.CheckboxSelectMultiple
     )

@@ -8,6 +8,8 @@ leave out what the caller's scope may not see (``contact`` and ``permit`` are nu
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from credentials.models import (
@@ -535,8 +537,22 @@ class SubscriptionWithSecretSerializer(SubscriptionSerializer):
         return {**super().to_representation(s), "secret": s.secret}
 
 
+@extend_schema_field(OpenApiTypes.URI)
+class WebhookURLField(serializers.CharField):
+    """A webhook URL, judged by the destination policy in the service (why a URL is refused:
+    scheme, user name, port, address), not by a generic URL check that only says "invalid"."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 500)
+        kwargs.setdefault(
+            "help_text",
+            "https:// (port 443) to a public internet address; see the webhooks section.",
+        )
+        super().__init__(**kwargs)
+
+
 class SubscriptionCreateSerializer(StrictSerializer):
-    url = serializers.URLField(max_length=500)
+    url = WebhookURLField()
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=EventType.choices),
         required=False,
@@ -546,11 +562,16 @@ class SubscriptionCreateSerializer(StrictSerializer):
 
 
 class SubscriptionUpdateSerializer(StrictSerializer):
-    url = serializers.URLField(max_length=500, required=False)
+    url = WebhookURLField(required=False)
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=EventType.choices), required=False
     )
     active = serializers.BooleanField(required=False)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(_("Send at least one field to change."))
+        return attrs
 
 
 # --- CSV import ------------------------------------------------------------------------------
