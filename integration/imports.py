@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from credentials import services as credential_services
 from credentials.models import SUB_SKILLS
+from recruitment import csv_export
 from recruitment.errors import PolkuError, ScopeDenied
 
 from . import selectors
@@ -450,15 +451,13 @@ def run_csv_import(*, import_id: int) -> CsvImport:
 
 
 def report_csv(imp: CsvImport) -> str:
-    """The row-by-row report as CSV: row, status, errors."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["row", "status", "errors"])
+    """The row-by-row report as CSV: row, status, errors (cells made safe for spreadsheets)."""
+    rows: list[list] = [["row", "status", "errors"]]
     for entry in imp.report or []:
         messages = [
             f"{field}: {message}"
             for field, field_messages in (entry.get("errors") or {}).items()
             for message in field_messages
         ]
-        writer.writerow([entry.get("row"), entry.get("status"), "; ".join(messages)])
-    return out.getvalue()
+        rows.append([entry.get("row"), entry.get("status"), "; ".join(messages)])
+    return csv_export.to_csv(rows)
