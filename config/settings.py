@@ -1,7 +1,8 @@
 """Polku settings: one module, configured from the environment (django-environ).
 
 Development defaults need no services at all (SQLite, Celery filesystem broker).
-``DJANGO_ENV=production`` switches on secure defaults and requires ``SECRET_KEY``.
+``DJANGO_ENV=production`` switches on secure defaults and refuses to start without a strong
+``SECRET_KEY``, ``ALLOWED_HOSTS`` and a PostgreSQL ``DATABASE_URL`` (see the end of the module).
 See ``.env.example`` for every variable.
 """
 
@@ -297,6 +298,35 @@ POLKU_WEBHOOK_ALLOW_HTTP = env.bool("POLKU_WEBHOOK_ALLOW_HTTP", default=not PROD
 
 # Personal data: closed cases are anonymised after this many days (DOMAIN.md: default 5 years).
 POLKU_ANONYMISE_CLOSED_AFTER_DAYS = env.int("POLKU_ANONYMISE_CLOSED_AFTER_DAYS", default=5 * 365)
+
+# --- Production refuses to start without its essentials ------------------------------------
+# Without these the server would start and answer every request with 500 (no usable
+# SECRET_KEY) or 400 (no ALLOWED_HOSTS), or keep real people's data in a file database.
+# Importing the settings (gunicorn, Celery, manage.py) fails at once, naming the variable.
+if PRODUCTION:
+    from django.core.exceptions import ImproperlyConfigured
+
+    # Django's own rule for a strong key (security check W009).
+    _KEY_MIN_LENGTH, _KEY_MIN_UNIQUE, _KEY_INSECURE_PREFIX = 50, 5, "django-insecure-"
+    _refusals = []
+    if (
+        len(SECRET_KEY) < _KEY_MIN_LENGTH
+        or len(set(SECRET_KEY)) < _KEY_MIN_UNIQUE
+        or SECRET_KEY.startswith(_KEY_INSECURE_PREFIX)
+    ):
+        _refusals.append(
+            f"SECRET_KEY must be at least {_KEY_MIN_LENGTH} random characters "
+            f"(at least {_KEY_MIN_UNIQUE} different, not starting with {_KEY_INSECURE_PREFIX!r})"
+            ", e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+    if not [host for host in ALLOWED_HOSTS if host.strip()]:
+        _refusals.append("ALLOWED_HOSTS must name the host(s) Polku is served at, comma-separated")
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        _refusals.append("DATABASE_URL must point to PostgreSQL (postgres://…), not SQLite")
+    if _refusals:
+        raise ImproperlyConfigured(
+            "DJANGO_ENV=production refuses to start: " + "; ".join(_refusals) + "."
+        )
 
 LOGGING = {
     "version": 1,
