@@ -54,6 +54,8 @@ def test_good_production_settings_import():
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
         ({"ALLOWED_HOSTS": " , "}, "ALLOWED_HOSTS"),
         ({"DATABASE_URL": "sqlite:///var/polku.sqlite3"}, "DATABASE_URL"),
+        ({"DATABASE_URL": ""}, "DATABASE_URL"),  # empty: the SQLite default
+        ({"DATABASE_URL": None}, "DATABASE_URL"),
     ],
 )
 def test_production_refuses_to_start_naming_the_variable(overrides, named):
