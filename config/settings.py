@@ -252,6 +252,11 @@ CELERY_BEAT_SCHEDULE["integration-purge-idempotency"] = {
     "task": "integration.purge_idempotency_records",
     "schedule": crontab(hour=3, minute=30),
 }
+# CSV imports whose worker died (or that no worker picked up) end failed, never stuck.
+CELERY_BEAT_SCHEDULE["integration-fail-stale-imports"] = {
+    "task": "integration.fail_stale_imports",
+    "schedule": 300.0,
+}
 
 # Django REST framework (the partner API lives in the integration app).
 REST_FRAMEWORK = {
@@ -292,6 +297,10 @@ POLKU_API_THROTTLE_RATES = {
 }
 POLKU_CSV_MAX_BYTES = env.int("POLKU_CSV_MAX_BYTES", default=5 * 1024 * 1024)
 POLKU_CSV_MAX_ROWS = env.int("POLKU_CSV_MAX_ROWS", default=10_000)
+# A running import whose worker wrote no progress for this long is failed (its worker died);
+# a waiting one that no worker started within the queue time too.
+POLKU_CSV_IMPORT_LEASE_SECONDS = env.int("POLKU_CSV_IMPORT_LEASE_SECONDS", default=10 * 60)
+POLKU_CSV_IMPORT_QUEUE_SECONDS = env.int("POLKU_CSV_IMPORT_QUEUE_SECONDS", default=60 * 60)
 POLKU_WEBHOOK_MAX_ATTEMPTS = env.int("POLKU_WEBHOOK_MAX_ATTEMPTS", default=8)
 POLKU_WEBHOOK_RETRY_BASE_SECONDS = env.int("POLKU_WEBHOOK_RETRY_BASE_SECONDS", default=30)
 POLKU_WEBHOOK_RETRY_MAX_SECONDS = env.int("POLKU_WEBHOOK_RETRY_MAX_SECONDS", default=6 * 3600)

@@ -145,8 +145,8 @@ def test_progress_is_stored_while_the_task_runs(educator_token, enrollments, mon
     seen = []
     real = imports._progress
 
-    def watch(imp_, status, processed):
-        real(imp_, status, processed)
+    def watch(imp_, status, processed, **fields):
+        real(imp_, status, processed, **fields)
         seen.append(CsvImport.objects.get(pk=imp_.pk).progress_percent)
 
     monkeypatch.setattr(imports, "_progress", watch)
