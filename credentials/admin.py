@@ -587,7 +587,7 @@ class NotificationAdmin(PolkuAdminMixin, admin.ModelAdmin):
     def view_rule(self, request, obj=None):
         if obj is not None:
             return core_authz.is_platform_admin(request.user) or obj.recipient_id == request.user.pk
-        return request.user.is_active and request.user.is_staff
+        return core_authz.is_platform_admin(request.user)
 
     def has_add_permission(self, request):
         return False
@@ -621,9 +621,6 @@ class StageTimeLimitAdmin(PolkuAdminMixin, admin.ModelAdmin):
 
     list_display = ("state", "max_days")
     fields = ("state", "max_days")
-
-    def view_rule(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
 
     def get_readonly_fields(self, request, obj=None):
         return ("state",) if obj is not None else ()

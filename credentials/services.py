@@ -45,6 +45,7 @@ from recruitment.models import (
     RetentionCheck,
     Role,
 )
+from recruitment.validators import parse_whole_number
 
 from . import authz
 from .models import (
@@ -866,8 +867,8 @@ def to_cefr(test: str, value: Any, *, field: str = "level") -> str:
     text = str(value).strip() if value is not None else ""
     if text.upper() in YKI_TO_CEFR.values():
         return text.upper()
-    if test == LanguageTest.YKI and text.isdigit() and int(text) in YKI_TO_CEFR:
-        return YKI_TO_CEFR[int(text)]
+    if test == LanguageTest.YKI and parse_whole_number(text) in YKI_TO_CEFR:
+        return YKI_TO_CEFR[parse_whole_number(text)]
     if test == LanguageTest.CIVIL_SERVICE and text.lower() in CIVIL_SERVICE_TO_CEFR:
         return CIVIL_SERVICE_TO_CEFR[text.lower()]
     hints = {

@@ -210,9 +210,9 @@ class CsvImportForm(forms.ModelForm):
         data = super().clean()
         upload, kind = data.get("file"), data.get("kind")
         if upload is not None and kind:
-            content = upload.read()
-            upload.seek(0)
             try:
+                content = imports.read_upload(upload)  # refused before it is read whole
+                upload.seek(0)
                 header, _rows = imports.read_rows(imports.decode(content))
                 imports.check_columns(kind, header)
             except ValidationError as exc:
@@ -231,6 +231,7 @@ class CsvImportAdmin(admin.ModelAdmin):
         "processed_rows",
         "applied_rows",
         "error_rows",
+        "failure_reason",
         "report_table",
         "finished_at",
     ]
@@ -259,7 +260,7 @@ class CsvImportAdmin(admin.ModelAdmin):
         upload = form.cleaned_data["file"]
         created = imports.create_csv_import(
             principal=Principal.for_user(request.user),
-            content=upload.read(),
+            content=imports.read_upload(upload),
             filename=upload.name,
             kind=form.cleaned_data["kind"],
             apply_valid_rows=form.cleaned_data["apply_valid_rows"],

@@ -53,7 +53,18 @@ class CsvUploadForm(forms.Form):
         label=_("Apply the valid rows even if some rows have errors"), required=False
     )
 
-    def __init__(self, *args, kinds=(), **kwargs):
+    def __init__(self, *args, kinds=(), refused=None, **kwargs):
+        """``refused``: the upload's error when the file was dropped while it arrived (over
+        the size limit), so the form says that rather than "required"."""
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [(k, v) for k, v in CsvImport.Kind.choices if k in kinds]
         self.fields["file"].widget.attrs["accept"] = ".csv,text/csv"
+        self.refused = refused
+        if refused is not None:
+            self.fields["file"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.refused is not None:
+            self.add_error(None, self.refused)
+        return cleaned

@@ -287,10 +287,18 @@ class CsvImport(models.Model):
     applied_rows = models.PositiveIntegerField(_("applied rows"), default=0)
     error_rows = models.PositiveIntegerField(_("rows with errors"), default=0)
     report = models.JSONField(_("row report"), default=list, blank=True)
+    # Why a failed import stopped (the file, the token, the worker), in English as the system
+    # writes it; rows already applied stay applied (``applied_rows``).
+    failure_reason = models.TextField(_("failure reason"), blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The worker's heartbeat too: it writes progress at least every PROGRESS_EVERY rows, and
+    # ``imports.fail_stale_imports`` fails a running import whose heartbeat stopped.
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    RUNNING = (Status.VALIDATING, Status.APPLYING)
+    FINISHED = (Status.DONE, Status.REJECTED, Status.FAILED)
 
     class Meta:
         verbose_name = _("CSV import")

@@ -589,6 +589,9 @@ class CsvImportSerializer(serializers.Serializer):
     error_rows = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
+    failure_reason = serializers.CharField(
+        help_text="Why a failed import stopped (empty unless status is failed)."
+    )
     report_url = serializers.CharField(help_text="Row-by-row report (CSV).")
 
     def to_representation(self, imp):
@@ -606,6 +609,7 @@ class CsvImportSerializer(serializers.Serializer):
             "error_rows": imp.error_rows,
             "created_at": _datetime(imp.created_at),
             "finished_at": _datetime(imp.finished_at),
+            "failure_reason": imp.failure_reason,
             "report_url": request.build_absolute_uri(path) if request else path,
         }
 
