@@ -33,6 +33,7 @@ from recruitment.models import (
     recognition_blocker,
 )
 
+from . import authz
 from .models import (
     IntegrationStep,
     IntegrationStepStatus,
@@ -426,8 +427,13 @@ def remaining_steps(
 
 
 def notifications_for(user) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=user).select_related("case")
+    """The user's notifications about case data the user still sees (roles change)."""
+    return (
+        Notification.objects.filter(recipient=user)
+        .filter(authz.notification_condition(user))
+        .select_related("case")
+    )
 
 
 def unread_notification_count(user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return notifications_for(user).filter(read_at__isnull=True).count()

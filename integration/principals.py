@@ -113,9 +113,14 @@ class Principal:
         """What this caller sees of ``case``: the one rule, narrowed by the token's scopes."""
         return authz.case_visibility(self.actor, case, within=readable_tracks(self.scopes))
 
-    def visibilities(self, cases: Iterable[tuple[int, int]]) -> dict[int, CaseVisibility]:
-        """``visibility`` for many (case id, county id) pairs: one query at most."""
-        return authz.case_visibilities(self.actor, cases, within=readable_tracks(self.scopes))
+    def visibilities(
+        self, cases: Iterable[tuple[int, int]], *, partners=None
+    ) -> dict[int, CaseVisibility]:
+        """``visibility`` for many (case id, county id) pairs: one query at most (none with
+        the cases' ``partners`` from ``recruitment.authz.case_partners``)."""
+        return authz.case_visibilities(
+            self.actor, cases, within=readable_tracks(self.scopes), partners=partners
+        )
 
     def partner_ids_by_kind(self) -> dict[str, set[int]]:
         return {

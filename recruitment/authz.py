@@ -341,7 +341,7 @@ class CaseVisibility:
 NOTHING = CaseVisibility()
 
 
-def _case_partners(case_ids: Iterable[int]) -> dict[int, list[tuple[int, str]]]:
+def case_partners(case_ids: Iterable[int]) -> dict[int, list[tuple[int, str]]]:
     """Case id → its partner organisations as (id, code), in one query."""
     result: dict[int, list[tuple[int, str]]] = {}
     for case_id, org_id, code in CasePartner.objects.filter(case_id__in=list(case_ids)).values_list(
@@ -364,7 +364,7 @@ def _visibility(
     if not own:
         return NOTHING
     if partners is None:
-        partners = _case_partners([case_id]).get(case_id, [])
+        partners = case_partners([case_id]).get(case_id, [])
     linked = dict(partners)
     ids: set[int] = set()
     tracks: set[str] = set()
@@ -392,13 +392,19 @@ def case_visibility(actor: Actor, case: Case, *, within: Iterable[str] = TRACKS)
 
 
 def case_visibilities(
-    actor: Actor, cases: Iterable[tuple[int, int]], *, within: Iterable[str] = TRACKS
+    actor: Actor,
+    cases: Iterable[tuple[int, int]],
+    *,
+    within: Iterable[str] = TRACKS,
+    partners: dict[int, list[tuple[int, str]]] | None = None,
 ) -> dict[int, CaseVisibility]:
-    """``case_visibility`` for many cases given as (case id, county id): one query at most."""
+    """``case_visibility`` for many cases given as (case id, county id): one query at most
+    (none when the caller passes the cases' ``partners`` from ``case_partners``)."""
     cases = list(cases)
     within = frozenset(within)
-    others = [case_id for case_id, county_id in cases if not acts_for_county(actor, county_id)]
-    partners = _case_partners(others) if others and partner_organisations(actor) else {}
+    if partners is None:
+        others = [case_id for case_id, county_id in cases if not acts_for_county(actor, county_id)]
+        partners = case_partners(others) if others and partner_organisations(actor) else {}
     return {
         case_id: _visibility(actor, county_id, partners.get(case_id, []), case_id, within)
         for case_id, county_id in cases
