@@ -327,3 +327,124 @@ def test_the_webhook_matrix(world):
         # Payloads carry no reasons: the transition is delivered, its reason never.
         assert received == expected_for(viewer) - {"transition_reason"}, viewer
     assert OutboxEvent.objects.filter(dispatched_at__isnull=True).count() == 0
+
+
+# --- The reproduction on the demo data (make run) -------------------------------------------
+
+
+def test_demo_educator_and_officer_pages_show_only_their_tracks():
+    """Issue 10's reproduction: as educator.tamk a case page showed a permit's milestones,
+    its reference (MIGRI-DEMO-…) and "Residence permit: permit decided"; as officer.tampere
+    training and language events of other partners."""
+    from django.contrib.auth import get_user_model
+
+    from credentials import demo
+    from credentials.models import ResidencePermit, TrainingEnrollment
+
+    demo.seed(12)
+    users = get_user_model().objects
+    tamk_cases = list(
+        ResidencePermit.objects.filter(
+            state="granted", case__partner_links__organisation__code="demo-tamk"
+        ).values_list("case__number", "decision_reference")
+    )
+    assert tamk_cases, "the demo has permits on cases linked to TAMK"
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(users.get(username="educator.tamk"))
+    for number, reference in tamk_cases:
+        html = client.get(reverse("credentials:case_detail", args=[number])).content.decode()
+        assert reference.startswith("MIGRI-DEMO-") and reference not in html
+        for text in ("permit granted on", "permit valid until", "Residence permit: permit"):
+            assert text not in html, (number, text)
+
+    client.force_login(users.get(username="officer.tampere"))
+    officer_cases = TrainingEnrollment.objects.filter(
+        case__partner_links__organisation__code="demo-tampere-employment"
+    ).values_list("case__number", "institution__name_en")
+    assert officer_cases
+    for number, institution in officer_cases:
+        html = client.get(reverse("credentials:case_detail", args=[number])).content.decode()
+        for text in (institution, "Training: ", "Language: ", "training in progress"):
+            assert text not in html, (number, text)
+
+
+# --- Notifications and the recruiter's lists --------------------------------------------------
+
+
+def _recipients(kind: str, case) -> set[str]:
+    from credentials.models import Notification
+
+    return set(
+        Notification.objects.filter(kind=kind, case=case).values_list(
+            "recipient__username", flat=True
+        )
+    )
+
+
+def test_notifications_reach_only_people_who_see_their_data(world):
+    """The case's own recruiter field may name someone outside the county's recruiters (here
+    the linked employment officer, then an educator): they are told only what they see."""
+    import datetime as dt
+
+    from credentials import services as track_services
+    from recruitment import services as case_services
+
+    case = world.case
+    officer, educator = world.users["officer_alpha"], world.users["educator_alpha"]
+    case_services.update_case(
+        case=case.pk, actor=Actor.system(), expected_version=None, recruiter=officer
+    )
+    case.refresh_from_db()
+    soon = case.permit_valid_until - dt.timedelta(days=10)
+    assert track_services.watch_permit_expiry(today=soon) == 2
+    assert _recipients("permit_expiring_30", case) == {"vis.recruiter", "vis.officer.alpha"}
+    check = world.case.placement.retention_checks.get(months=12)
+    track_services.notify_due_retention_checks(today=check.due_on)
+    assert _recipients("retention_due", case) == {"vis.recruiter"}  # placement is the county's
+
+    case_services.update_case(
+        case=case.pk, actor=Actor.system(), expected_version=None, recruiter=educator
+    )
+    case.refresh_from_db()
+    later = case.permit_valid_until + dt.timedelta(days=1)
+    track_services.watch_permit_expiry(today=later)
+    assert _recipients("permit_expired", case) == {"vis.recruiter"}
+
+
+def test_lists_and_inbox_of_a_recruiter_who_is_also_a_partner(world):
+    """A Helsinki recruiter who also teaches at the Alpha institute opens the Pirkanmaa case
+    as an educator: its permit is neither in their permits list nor in their inbox."""
+    from credentials import selectors as track_selectors
+    from credentials import web_selectors
+    from credentials.models import Notification
+    from recruitment import selectors as case_selectors
+    from recruitment.models import Membership, Role
+
+    user = world.users["other_recruiter"]
+    Membership.objects.create(
+        user=user, organisation=world.orgs["alpha_institute"], role=Role.EDUCATOR
+    )
+    user = type(user).objects.get(pk=user.pk)  # fresh role cache
+    case = world.case
+    assert case_selectors.case_for_user(user, case.number) == case
+    assert case not in case_selectors.permits_expiring(user, within_days=10_000)
+    assert case not in [
+        c.placement.case for c in case_selectors.retention_checks_due(user, within_days=10_000)
+    ]
+    Notification.objects.create(
+        recipient=user,
+        case=case,
+        kind="permit_expired",
+        message="Permit expired.",
+        dedupe_key="vis:permit",
+    )
+    Notification.objects.create(
+        recipient=user, case=case, kind="stalled", message="Stalled.", dedupe_key="vis:stalled"
+    )
+    kinds = {n.kind for n in web_selectors.unread_notifications(user)}
+    assert kinds == {"stalled"}
+    assert track_selectors.unread_notification_count(user) == 1
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    html = client.get(reverse("credentials:my_work")).content.decode()
+    assert "Permit expired." not in html and case.number in html
