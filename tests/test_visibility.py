@@ -448,3 +448,32 @@ def test_lists_and_inbox_of_a_recruiter_who_is_also_a_partner(world):
     client.force_login(user)
     html = client.get(reverse("credentials:my_work")).content.decode()
     assert "Permit expired." not in html and case.number in html
+
+
+@pytest.mark.parametrize("viewer", USERS)
+def test_the_admins_track_lists_ask_the_same_rule(world, viewer):
+    """Whoever the Django admin lets in, its lists of track records hold what the rule
+    lets the user see (the same sets as the partner API above)."""
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from credentials.models import IntegrationStep, ResidencePermit, TrainingEnrollment
+
+    request = RequestFactory().get("/admin/")
+    request.user = world.users[viewer]
+    expected = expected_for(viewer)
+    shown = {}
+    for model, owner in (
+        (TrainingEnrollment, "institution__code"),
+        (IntegrationStep, "organisation__code"),
+        (ResidencePermit, "decision_reference"),
+    ):
+        queryset = admin.site._registry[model].get_queryset(request)
+        shown[model] = set(queryset.filter(case=world.case).values_list(owner, flat=True))
+    assert shown[TrainingEnrollment] == {
+        code for code in ("alpha-inst", "beta-inst") if f"track:training:{code}" in expected
+    }
+    assert shown[IntegrationStep] == {
+        code for code in ("emp-alpha", "emp-beta") if f"track:integration:{code}" in expected
+    }
+    assert shown[ResidencePermit] == ({PERMIT_REFERENCE} if "track:permit" in expected else set())
