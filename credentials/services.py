@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -1196,12 +1197,25 @@ def _notify_cases(items: list[tuple[Case, str, dict[str, Any], str]]) -> int:
     if not items:
         return 0
     by_county = _recipients_by_county({case.county_id for case, *_rest in items})
+    # The case's own recruiter is told too, but like anyone outside the county's recruiters
+    # only about data the rule lets them see (credentials.authz.sees_notification).
+    others = {
+        case.recruiter_id
+        for case, *_rest in items
+        if case.recruiter_id and case.recruiter_id not in by_county.get(case.county_id, set())
+    }
+    users = get_user_model().objects.filter(pk__in=others, is_active=True).in_bulk()
     rows = []
     for case, kind, params, key in items:
         message = Notification(kind=kind, params=params).source_text()
         recipients = set(by_county.get(case.county_id, set()))
-        if case.recruiter_id:
-            recipients.add(case.recruiter_id)
+        recruiter = users.get(case.recruiter_id)
+        if (
+            recruiter is not None
+            and recruiter.pk not in recipients
+            and authz.sees_notification(recruiter, kind, case)
+        ):
+            recipients.add(recruiter.pk)
         for user_id in sorted(recipients):
             rows.append(
                 Notification(

@@ -187,6 +187,9 @@ class OutboxEvent(models.Model):
 
     event_type = models.CharField(max_length=40, choices=EventType.choices)
     case_id = models.PositiveBigIntegerField(db_index=True)
+    # The audit event this reports: who may hear of it is decided on that event
+    # (recruitment.authz.case_visibility) when deliveries are made.
+    case_event_id = models.PositiveBigIntegerField(null=True, blank=True)
     payload = models.JSONField(default=dict)
     occurred_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)

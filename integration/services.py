@@ -22,10 +22,12 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from credentials import authz as credential_authz
 from recruitment import authz
 from recruitment.actors import Actor
+from recruitment.authz import CaseVisibility
 from recruitment.errors import NotPermitted, StaleVersion
-from recruitment.models import CandidateAccess, CaseEvent, Organisation
+from recruitment.models import CandidateAccess, Case, CaseEvent, Organisation
 
 from . import destinations, selectors
 from .models import (
@@ -301,6 +303,7 @@ def _outbox_row(event: CaseEvent, *, case_version: int) -> OutboxEvent:
     return OutboxEvent(
         event_type=event_type_for(event),
         case_id=case.pk,
+        case_event_id=event.pk,
         occurred_at=event.occurred_at,
         payload={
             "case": {
@@ -324,12 +327,25 @@ def _queue_dispatch() -> None:
         logger.warning("webhook dispatch not queued (%s); beat will retry", exc.__class__.__name__)
 
 
-def _subscription_sees(subscription: WebhookSubscription, event: OutboxEvent, case_ids) -> bool:
+def _subscription_sees(
+    subscription: WebhookSubscription,
+    event: OutboxEvent,
+    visibility: CaseVisibility,
+    case_event: CaseEvent | None,
+    organisations: dict,
+) -> bool:
+    """Is ``event`` delivered to ``subscription``? Its client's organisation must see the
+    audit event it reports (``recruitment.authz.case_visibility``, narrowed by the token's
+    scopes, as in the API), and the subscription must want the event type its scopes allow."""
     client = subscription.client
     if not client.is_usable or not subscription.active or not subscription.wants(event.event_type):
         return False
     scope = EVENT_SCOPES.get(event.event_type, "cases:read")
-    return scope in client.scopes and event.case_id in case_ids
+    if scope not in client.scopes or not visibility.visible:
+        return False
+    if case_event is None:  # a row written before events were linked: the county only
+        return visibility.whole
+    return credential_authz.sees_event(visibility, case_event, organisations)
 
 
 @transaction.atomic
@@ -347,21 +363,31 @@ def fan_out_outbox(*, limit: int = 500) -> int:
         .select_related("client__organisation")
         .order_by("id")
     )
-    case_ids = {e.case_id for e in events}
-    visible: dict[int, set[int]] = {}
+    case_events = CaseEvent.objects.in_bulk(
+        [e.case_event_id for e in events if e.case_event_id is not None]
+    )
+    organisations = credential_authz.record_organisations(case_events.values())
+    counties = dict(
+        Case.objects.filter(pk__in={e.case_id for e in events}).values_list("pk", "county_id")
+    )
+    partners = authz.case_partners(counties)
+    visibility: dict[int, dict[int, CaseVisibility]] = {}  # client id → case id → visibility
     for sub in subscriptions:
-        org = sub.client.organisation
-        if org.pk not in visible:
-            visible[org.pk] = set(
-                authz.cases_for_organisation(org)
-                .filter(pk__in=case_ids)
-                .values_list("pk", flat=True)
+        if sub.client_id not in visibility:
+            visibility[sub.client_id] = Principal.for_client(sub.client).visibilities(
+                counties.items(), partners=partners
             )
     deliveries = [
         WebhookDelivery(event=event, subscription=sub, next_attempt_at=timezone.now())
         for event in events
         for sub in subscriptions
-        if _subscription_sees(sub, event, visible[sub.client.organisation_id])
+        if _subscription_sees(
+            sub,
+            event,
+            visibility[sub.client_id].get(event.case_id, authz.NOTHING),
+            case_events.get(event.case_event_id),
+            organisations,
+        )
     ]
     WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
     OutboxEvent.objects.filter(pk__in=[e.pk for e in events]).update(dispatched_at=timezone.now())

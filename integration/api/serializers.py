@@ -2,7 +2,8 @@
 
 Input serializers are strict: unknown fields are an error (a typo must not be silently
 ignored). Output serializers build plain dicts from rows the selectors already joined, and
-leave out what the caller's scope may not see (``contact`` and ``permit`` are null then).
+leave out what the caller may not see (``recruitment.authz.case_visibility``, narrowed by the
+token's scopes): ``contact``, ``permit`` and each milestone are null then.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from credentials.models import (
     Programme,
     TrainingState,
 )
+from recruitment import authz
 from recruitment.models import CaseState, CEFRLevel, Organisation, RecognitionOutcome
 
 from ..models import CsvImport, EventType
@@ -72,12 +74,15 @@ class CaseContactSerializer(serializers.Serializer):
 
 
 class CaseMilestonesSerializer(serializers.Serializer):
+    """Each milestone is null where your organisation does not see its track (recognition:
+    counties only; training and language: counties and institutions; see docs/api.md)."""
+
     recognition_submitted_on = serializers.DateField(allow_null=True)
     recognition_decided_on = serializers.DateField(allow_null=True)
     recognition_outcome = serializers.ChoiceField(
-        choices=[("", "none"), *RecognitionOutcome.choices], allow_blank=True
+        choices=[("", "none"), *RecognitionOutcome.choices], allow_blank=True, allow_null=True
     )
-    training_in_progress = serializers.BooleanField()
+    training_in_progress = serializers.BooleanField(allow_null=True)
     language_requirement_met_on = serializers.DateField(allow_null=True)
 
 
@@ -87,9 +92,26 @@ class CasePermitSerializer(serializers.Serializer):
     valid_until = serializers.DateField(allow_null=True)
 
 
+# The milestones a case shows (permit milestones are shown as ``permit``), and which are dates.
+MILESTONES = (
+    "recognition_submitted_on",
+    "recognition_decided_on",
+    "recognition_outcome",
+    "training_in_progress",
+    "language_requirement_met_on",
+)
+MILESTONE_DATES = {
+    "recognition_submitted_on",
+    "recognition_decided_on",
+    "language_requirement_met_on",
+}
+
+
 class CaseSerializer(serializers.Serializer):
-    """A case as partners see it. ``contact`` is only for the case's own county; ``permit``
-    only with the permits:read scope (never for educational institutions)."""
+    """A case as partners see it: ``contact`` only for the case's own county; ``permit`` only
+    where the permit track is visible (the county, employment services linked to the case,
+    with permits:read; never educational institutions); each milestone likewise by its
+    track. The view passes ``visibilities`` (case id → CaseVisibility) for a page of cases."""
 
     id = serializers.IntegerField()
     number = serializers.CharField()
@@ -120,6 +142,9 @@ class CaseSerializer(serializers.Serializer):
         """``case`` is a Case or a row of ``selectors.case_list_for_api`` (a dict)."""
         principal = self.context["principal"]
         row = case if isinstance(case, dict) else case_row(case)
+        visibility = self.context.get("visibilities", {}).get(row["id"])
+        if visibility is None:
+            visibility = principal.visibilities([(row["id"], row["county_id"])])[row["id"]]
         state = row["state"]
         data = {
             "id": row["id"],
@@ -138,22 +163,21 @@ class CaseSerializer(serializers.Serializer):
                 "last_name": row["candidate__last_name"],
             },
             "milestones": {
-                "recognition_submitted_on": _date(row["recognition_submitted_on"]),
-                "recognition_decided_on": _date(row["recognition_decided_on"]),
-                "recognition_outcome": row["recognition_outcome"],
-                "training_in_progress": row["training_in_progress"],
-                "language_requirement_met_on": _date(row["language_requirement_met_on"]),
+                name: (_date(row[name]) if name in MILESTONE_DATES else row[name])
+                if visibility.sees_milestone(name)
+                else None
+                for name in MILESTONES
             },
             "permit": None,
             "contact": None,
         }
-        if principal.sees_permits(row["county_id"]):
+        if visibility.sees_track(authz.PERMIT):
             data["permit"] = {
                 "applied_on": _date(row["permit_applied_on"]),
                 "granted_on": _date(row["permit_granted_on"]),
                 "valid_until": _date(row["permit_valid_until"]),
             }
-        if principal.sees_contact_details(row["county_id"]):
+        if visibility.sees_contact_details:
             data["contact"] = {
                 "email": row["candidate__email"],
                 "phone": row["candidate__phone"],
