@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integration', '0001_initial'),
+        ('integration', '0002_csv_import_failure_reason'),
     ]
 
     operations = [
