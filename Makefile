@@ -7,7 +7,9 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
-PROD_ENV := DJANGO_ENV=production SECRET_KEY=check-deploy-only-$(shell date +%s)-not-a-real-secret-key-0123456789 ALLOWED_HOSTS=polku.example.fi
+# Production settings for `check --deploy` (it never connects to the database; production
+# refuses to start on SQLite, so the URL names a PostgreSQL server that need not exist).
+PROD_ENV := DJANGO_ENV=production SECRET_KEY=check-deploy-only-$(shell date +%s)-not-a-real-secret-key-0123456789 ALLOWED_HOSTS=polku.example.fi DATABASE_URL=postgres://polku@polku-db.invalid:5432/polku
 
 .PHONY: install system-deps run test lint check-deploy pytest smoke bench messages clean
 

@@ -1,7 +1,8 @@
 """Polku settings: one module, configured from the environment (django-environ).
 
 Development defaults need no services at all (SQLite, Celery filesystem broker).
-``DJANGO_ENV=production`` switches on secure defaults and requires ``SECRET_KEY``.
+``DJANGO_ENV=production`` switches on secure defaults and refuses to start without a strong
+``SECRET_KEY``, ``ALLOWED_HOSTS`` and a PostgreSQL ``DATABASE_URL`` (see the end of the module).
 See ``.env.example`` for every variable.
 """
 
@@ -33,7 +34,7 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "recruitment.apps.PolkuAdminConfig",  # django.contrib.admin, superusers only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -90,8 +91,10 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'polku.sqlite3'}"),
+DATABASES = {  # an empty DATABASE_URL (as in .env files) counts as unset
+    "default": env.db_url_config(
+        env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'polku.sqlite3'}"
+    ),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if PRODUCTION else 0)
@@ -268,6 +271,11 @@ CELERY_BEAT_SCHEDULE["integration-purge-idempotency"] = {
     "task": "integration.purge_idempotency_records",
     "schedule": crontab(hour=3, minute=30),
 }
+# CSV imports whose worker died (or that no worker picked up) end failed, never stuck.
+CELERY_BEAT_SCHEDULE["integration-fail-stale-imports"] = {
+    "task": "integration.fail_stale_imports",
+    "schedule": 300.0,
+}
 
 # Django REST framework (the partner API lives in the integration app).
 REST_FRAMEWORK = {
@@ -308,14 +316,54 @@ POLKU_API_THROTTLE_RATES = {
 }
 POLKU_CSV_MAX_BYTES = env.int("POLKU_CSV_MAX_BYTES", default=5 * 1024 * 1024)
 POLKU_CSV_MAX_ROWS = env.int("POLKU_CSV_MAX_ROWS", default=10_000)
+# A running import whose worker wrote no progress for this long is failed (its worker died);
+# a waiting one that no worker started within the queue time too.
+POLKU_CSV_IMPORT_LEASE_SECONDS = env.int("POLKU_CSV_IMPORT_LEASE_SECONDS", default=10 * 60)
+POLKU_CSV_IMPORT_QUEUE_SECONDS = env.int("POLKU_CSV_IMPORT_QUEUE_SECONDS", default=60 * 60)
 POLKU_WEBHOOK_MAX_ATTEMPTS = env.int("POLKU_WEBHOOK_MAX_ATTEMPTS", default=8)
 POLKU_WEBHOOK_RETRY_BASE_SECONDS = env.int("POLKU_WEBHOOK_RETRY_BASE_SECONDS", default=30)
 POLKU_WEBHOOK_RETRY_MAX_SECONDS = env.int("POLKU_WEBHOOK_RETRY_MAX_SECONDS", default=6 * 3600)
 POLKU_WEBHOOK_TIMEOUT_SECONDS = env.int("POLKU_WEBHOOK_TIMEOUT_SECONDS", default=5)
 POLKU_WEBHOOK_ALLOW_HTTP = env.bool("POLKU_WEBHOOK_ALLOW_HTTP", default=not PRODUCTION)
+# Development only: webhooks may go to receivers on this machine (loopback, any port). Every
+# other non-public address is refused always (integration/destinations.py).
+POLKU_WEBHOOK_ALLOW_LOOPBACK = env.bool("POLKU_WEBHOOK_ALLOW_LOOPBACK", default=False)
+if PRODUCTION and POLKU_WEBHOOK_ALLOW_LOOPBACK:
+    raise ImproperlyConfigured(
+        "POLKU_WEBHOOK_ALLOW_LOOPBACK=true is for local testing only; unset it in production."
+    )
 
 # Personal data: closed cases are anonymised after this many days (DOMAIN.md: default 5 years).
 POLKU_ANONYMISE_CLOSED_AFTER_DAYS = env.int("POLKU_ANONYMISE_CLOSED_AFTER_DAYS", default=5 * 365)
+
+# --- Production refuses to start without its essentials ------------------------------------
+# Without these the server would start and answer every request with 500 (no usable
+# SECRET_KEY) or 400 (no ALLOWED_HOSTS), or keep real people's data in a file database.
+# Importing the settings (gunicorn, Celery, manage.py) fails at once, naming the variable.
+if PRODUCTION:
+    from django.core.exceptions import ImproperlyConfigured
+
+    # Django's own rule for a strong key (security check W009).
+    _KEY_MIN_LENGTH, _KEY_MIN_UNIQUE, _KEY_INSECURE_PREFIX = 50, 5, "django-insecure-"
+    _refusals = []
+    if (
+        len(SECRET_KEY) < _KEY_MIN_LENGTH
+        or len(set(SECRET_KEY)) < _KEY_MIN_UNIQUE
+        or SECRET_KEY.startswith(_KEY_INSECURE_PREFIX)
+    ):
+        _refusals.append(
+            f"SECRET_KEY must be at least {_KEY_MIN_LENGTH} random characters "
+            f"(at least {_KEY_MIN_UNIQUE} different, not starting with {_KEY_INSECURE_PREFIX!r})"
+            ", e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+    if not [host for host in ALLOWED_HOSTS if host.strip()]:
+        _refusals.append("ALLOWED_HOSTS must name the host(s) Polku is served at, comma-separated")
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        _refusals.append("DATABASE_URL must point to PostgreSQL (postgres://…), not SQLite")
+    if _refusals:
+        raise ImproperlyConfigured(
+            "DJANGO_ENV=production refuses to start: " + "; ".join(_refusals) + "."
+        )
 
 LOGGING = {
     "version": 1,

@@ -125,21 +125,14 @@ class TrackAdmin(PolkuAdminMixin, admin.ModelAdmin):
         return False  # tracks are history: correct them with a new record
 
     def get_queryset(self, request):
-        queryset = (
-            super().get_queryset(request).filter(case__in=core_authz.visible_cases(request.user))
+        # The records the user sees (credentials.authz.record_condition, the list form of
+        # recruitment.authz.case_visibility): partners only the tracks their kind of
+        # organisation works on, and only their own enrollments and integration steps.
+        return (
+            super()
+            .get_queryset(request)
+            .filter(authz.user_record_condition(request.user, self.track))
         )
-        if core_authz.is_platform_admin(request.user) or core_authz.has_role(
-            request.user, Role.RECRUITER
-        ):
-            return queryset
-        # Partners see only the tracks their kind of organisation works on.
-        actor = _actor(request)
-        visible_kinds = [
-            kind
-            for kind, tracks in authz.PARTNER_TRACKS.items()
-            if self.track in tracks and authz.partner_organisations(actor).get(kind)
-        ]
-        return queryset if visible_kinds else queryset.none()
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "case":
@@ -587,7 +580,7 @@ class NotificationAdmin(PolkuAdminMixin, admin.ModelAdmin):
     def view_rule(self, request, obj=None):
         if obj is not None:
             return core_authz.is_platform_admin(request.user) or obj.recipient_id == request.user.pk
-        return request.user.is_active and request.user.is_staff
+        return core_authz.is_platform_admin(request.user)
 
     def has_add_permission(self, request):
         return False
@@ -621,9 +614,6 @@ class StageTimeLimitAdmin(PolkuAdminMixin, admin.ModelAdmin):
 
     list_display = ("state", "max_days")
     fields = ("state", "max_days")
-
-    def view_rule(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
 
     def get_readonly_fields(self, request, obj=None):
         return ("state",) if obj is not None else ()

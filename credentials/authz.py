@@ -1,4 +1,4 @@
-"""Who may write which credential track of a case: every decision in one place.
+"""Who may write and read which credential track of a case: every decision in one place.
 
 - Platform admins, the case's county recruiters and API clients of the case's county:
   every track.
@@ -10,59 +10,73 @@
   applications addressed to them.
 - The system actor: everything (scheduled work, demo data).
 
-Reading follows the case (``recruitment.authz.actor_can_view_case``).
+Reading follows ``recruitment.authz.case_visibility`` (which tracks, which milestone fields,
+which events): this module adds what only the tracks know, the partner organisation each
+record belongs to (``record_organisations``), and applies the rule to records, track
+history and notifications.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from recruitment import authz as core_authz
 from recruitment.actors import Actor
+from recruitment.authz import (
+    INTEGRATION,
+    LANGUAGE,
+    PARTNER_ROLE_KINDS,
+    PARTNER_TRACKS,
+    PERMIT,
+    RECOGNITION,
+    TOPIC_CASE,
+    TOPIC_COUNTY,
+    TRACKS,
+    TRAINING,
+    CaseVisibility,
+    partner_organisations,
+)
 from recruitment.errors import NotPermitted
-from recruitment.models import Case, CasePartner, Organisation, OrganisationKind, Role
+from recruitment.models import (
+    Case,
+    CaseEvent,
+    CasePartner,
+    Organisation,
+    OrganisationKind,
+    Role,
+)
 
-RECOGNITION = "recognition"
-TRAINING = "training"
-LANGUAGE = "language"
-PERMIT = "permit"
-INTEGRATION = "integration"
-TRACKS = (RECOGNITION, TRAINING, LANGUAGE, PERMIT, INTEGRATION)
+from .models import (
+    IntegrationStep,
+    LanguageCertificate,
+    NotificationKind,
+    RecognitionApplication,
+    ResidencePermit,
+    TrainingEnrollment,
+)
 
-# Which partner kinds may write which tracks (the case's own county may write all).
-PARTNER_TRACKS: dict[str, set[str]] = {
-    OrganisationKind.EDUCATIONAL_INSTITUTION: {TRAINING, LANGUAGE},
-    OrganisationKind.EMPLOYMENT_SERVICE: {PERMIT, INTEGRATION},
-}
-PARTNER_ROLE_KINDS = {
-    Role.EDUCATOR: OrganisationKind.EDUCATIONAL_INSTITUTION,
-    Role.EMPLOYMENT_OFFICER: OrganisationKind.EMPLOYMENT_SERVICE,
-}
+__all__ = [
+    "INTEGRATION",
+    "LANGUAGE",
+    "PARTNER_ROLE_KINDS",
+    "PARTNER_TRACKS",
+    "PERMIT",
+    "RECOGNITION",
+    "TRACKS",
+    "TRAINING",
+    "partner_organisations",
+]
 
 
 def _linked_org_ids(case: Case) -> set[int]:
     return set(CasePartner.objects.filter(case=case).values_list("organisation_id", flat=True))
 
 
-def partner_organisations(actor: Actor) -> dict[str, set[int]]:
-    """Organisation kind → ids the actor acts for as a partner (educator / employment officer)."""
-    if actor.kind == "api_client":
-        org = actor.organisation
-        return {org.kind: {org.pk}} if org is not None else {}
-    result: dict[str, set[int]] = {}
-    for role, kind in PARTNER_ROLE_KINDS.items():
-        ids = core_authz.organisation_ids(actor.user, role)
-        if ids:
-            result.setdefault(kind, set()).update(ids)
-    return result
-
-
 def _acts_for_county(actor: Actor, case: Case) -> bool:
-    if actor.is_system:
-        return True
-    if actor.kind == "api_client":
-        return actor.organisation is not None and actor.organisation.pk == case.county_id
-    return core_authz.can_change_case(actor.user, case)
+    return core_authz.acts_for_county(actor, case.county_id)
 
 
 def can_write_track(
@@ -143,10 +157,174 @@ def require_track_write(
 
 
 def can_view_track(actor: Actor, case: Case, track: str) -> bool:
-    """Reading: the case must be visible; educators do not see permits (no permit data)."""
-    if not core_authz.actor_can_view_case(actor, case):
-        return False
-    if _acts_for_county(actor, case):
-        return True
-    kinds = set(partner_organisations(actor))
-    return any(track in PARTNER_TRACKS.get(kind, set()) for kind in kinds) or track == RECOGNITION
+    """Reading a track of a case: ``recruitment.authz.case_visibility`` decides."""
+    return core_authz.case_visibility(actor, case).sees_track(track)
+
+
+# --- Reading: records, track history, notifications ------------------------------------------
+
+# The model of each track, and the field naming the partner organisation a record belongs to
+# (tracks in ``recruitment.authz.OWNED_TRACKS``).
+TRACK_MODELS = {
+    RECOGNITION: RecognitionApplication,
+    TRAINING: TrainingEnrollment,
+    LANGUAGE: LanguageCertificate,
+    PERMIT: ResidencePermit,
+    INTEGRATION: IntegrationStep,
+}
+RECORD_OWNER_FIELDS = {TRAINING: "institution_id", INTEGRATION: "organisation_id"}
+
+
+def record_organisation(track: str, record) -> int | None:
+    """The partner organisation a track record belongs to (None: the case's record)."""
+    field = RECORD_OWNER_FIELDS.get(track)
+    return getattr(record, field) if field else None
+
+
+def visible_records(visibility: CaseVisibility, track: str, records: Iterable) -> list:
+    """The records of one track of one case that the viewer sees."""
+    return [r for r in records if visibility.sees_record(track, record_organisation(track, r))]
+
+
+def record_organisations(events: Iterable[CaseEvent]) -> dict[tuple[str, int], int]:
+    """(track, record id) → the partner organisation of the record each track event is
+    about, for the tracks whose records belong to a partner (one query per such track)."""
+    wanted: dict[str, set[int]] = {}
+    for event in events:
+        if event.kind != CaseEvent.Kind.TRACK or not isinstance(event.changes, dict):
+            continue
+        track = (event.changes.get("track") or [None, ""])[-1]
+        record_id = (event.changes.get("record_id") or [None, None])[-1]
+        if track in RECORD_OWNER_FIELDS and isinstance(record_id, int):
+            wanted.setdefault(track, set()).add(record_id)
+    result: dict[tuple[str, int], int] = {}
+    for track, ids in wanted.items():
+        field = RECORD_OWNER_FIELDS[track]
+        for pk, org_id in TRACK_MODELS[track].objects.filter(pk__in=ids).values_list("pk", field):
+            result[(track, pk)] = org_id
+    return result
+
+
+def event_record_organisation(
+    event: CaseEvent, organisations: dict[tuple[str, int], int]
+) -> int | None:
+    changes = event.changes if isinstance(event.changes, dict) else {}
+    track = (changes.get("track") or [None, ""])[-1]
+    record_id = (changes.get("record_id") or [None, None])[-1]
+    return organisations.get((track, record_id))
+
+
+def visible_events(
+    visibility: CaseVisibility,
+    events: Iterable[CaseEvent],
+    *,
+    organisations: dict[tuple[str, int], int] | None = None,
+) -> list[CaseEvent]:
+    """The events of one case as the viewer may read them (hidden ones left out, the others
+    trimmed to what the viewer may see: ``CaseVisibility.redact_event``)."""
+    events = list(events)
+    if not visibility.visible:
+        return []
+    if organisations is None:
+        organisations = {} if visibility.whole else record_organisations(events)
+    shown = []
+    for event in events:
+        redacted = visibility.redact_event(
+            event, record_organisation_id=event_record_organisation(event, organisations)
+        )
+        if redacted is not None:
+            shown.append(redacted)
+    return shown
+
+
+def sees_event(
+    visibility: CaseVisibility, event: CaseEvent, organisations: dict[tuple[str, int], int]
+) -> bool:
+    """Does the viewer see ``event`` at all (a webhook is delivered, a row is listed)?"""
+    organisation = event_record_organisation(event, organisations)
+    return visibility.redact_event(event, record_organisation_id=organisation) is not None
+
+
+# What each notification is about: who may receive and read it.
+NOTIFICATION_TOPICS = {
+    NotificationKind.PERMIT_EXPIRING_90: PERMIT,
+    NotificationKind.PERMIT_EXPIRING_30: PERMIT,
+    NotificationKind.PERMIT_EXPIRED: PERMIT,
+    NotificationKind.RETENTION_DUE: TOPIC_COUNTY,
+    NotificationKind.STALLED: TOPIC_CASE,
+}
+
+
+def notification_topic(kind: str) -> str:
+    return NOTIFICATION_TOPICS.get(kind, TOPIC_COUNTY)
+
+
+def notification_condition(user) -> Q:
+    """The notifications (of ``user``) whose case data the user sees today: the queryset
+    form of ``CaseVisibility.sees_topic`` (roles change after a notification was made)."""
+    condition = Q(case__isnull=True)
+    for kind in NotificationKind.values:
+        topic = notification_topic(kind)
+        if topic == TOPIC_CASE:
+            cases = core_authz.visible_cases(user)
+        elif topic == TOPIC_COUNTY:
+            cases = core_authz.county_view_cases(user)
+        else:
+            cases = core_authz.cases_showing_track(user, topic)
+        condition |= Q(kind=kind, case__in=cases.values("pk"))
+    return condition
+
+
+def sees_notification(user, kind: str, case: Case) -> bool:
+    """May ``user`` receive a notification of ``kind`` about ``case``?"""
+    visibility = core_authz.case_visibility(Actor.for_user(user), case)
+    return visibility.sees_topic(notification_topic(kind))
+
+
+# --- Reading records in lists (the queryset form of ``CaseVisibility.sees_record``) ----------
+
+
+def record_condition(
+    track: str,
+    *,
+    everything: bool = False,
+    county_ids: Iterable[int] = (),
+    partner_ids_by_kind: dict[str, set[int]] | None = None,
+) -> Q:
+    """Records of ``track`` (on the track's model) that a viewer sees: every record of its
+    counties' cases, and as a partner those of linked cases its kind handles, only its own
+    organisation's where records belong to one."""
+    if everything:
+        return Q()
+    condition = Q(case__county_id__in=list(county_ids))
+    for kind, org_ids in (partner_ids_by_kind or {}).items():
+        if not org_ids or track not in PARTNER_TRACKS.get(kind, frozenset()):
+            continue
+        field = RECORD_OWNER_FIELDS.get(track)
+        if field:
+            condition |= Q(**{f"{field}__in": list(org_ids)}) & Q(
+                Exists(
+                    CasePartner.objects.filter(
+                        case_id=OuterRef("case_id"), organisation_id__in=list(org_ids)
+                    )
+                )
+            )
+        else:
+            condition |= Q(
+                Exists(
+                    CasePartner.objects.filter(
+                        case_id=OuterRef("case_id"), organisation_id__in=list(org_ids)
+                    )
+                )
+            )
+    return condition
+
+
+def user_record_condition(user, track: str) -> Q:
+    """``record_condition`` for a signed-in user (their roles)."""
+    return record_condition(
+        track,
+        everything=core_authz.is_platform_admin(user),
+        county_ids=core_authz.organisation_ids(user, Role.RECRUITER),
+        partner_ids_by_kind=partner_organisations(Actor.for_user(user)),
+    )

@@ -241,10 +241,13 @@ def ensure_partners_and_users() -> dict[str, Organisation]:
                 "email": f"{username}@{DEMO_EMAIL_DOMAIN}",
                 "first_name": first,
                 "last_name": last,
-                "is_staff": True,
+                "is_staff": superuser,  # the Django admin is the platform admins' alone
                 "is_superuser": superuser,
             },
         )
+        if not created and user.is_staff != user.is_superuser:
+            user.is_staff = user.is_superuser  # demo databases seeded before the rule
+            user.save(update_fields=["is_staff"])
         if created:
             password_hash = password_hash or make_password(DEMO_PASSWORD)
             user.password = password_hash

@@ -9,6 +9,15 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from recruitment.authz import (
+    INTEGRATION,
+    LANGUAGE,
+    PERMIT,
+    RECOGNITION,
+    TOPIC_CASE,
+    TOPIC_COUNTY,
+    CaseVisibility,
+)
 from recruitment.models import (
     CLOSED_STATES,
     RETENTION_MONTHS,
@@ -18,10 +27,13 @@ from recruitment.models import (
     RetentionCheck,
     ethics_blocker,
     fee_blocker,
+    language_blocker,
     permit_blocker,
     readiness_blockers,
+    recognition_blocker,
 )
 
+from . import authz
 from .models import (
     IntegrationStep,
     IntegrationStepStatus,
@@ -55,6 +67,11 @@ class NextStep:
     blocked_by: list[str] = field(default_factory=list)
     done: bool = False
     due_on: dt.date | None = None
+    # What the step is about, for who may see it (recruitment.authz.CaseVisibility): a
+    # track, the case itself or the county's own data; and the partner organisation whose
+    # record it is (integration steps).
+    topic: str = TOPIC_CASE
+    organisation_id: int | None = None
 
     @property
     def blocked(self) -> bool:
@@ -142,6 +159,7 @@ def _recognition_steps(case: Case, tracks: dict) -> list[NextStep]:
             },
             owner=OWNER_RECRUITER,
             done=current is not None,
+            topic=RECOGNITION,
         )
     ]
     if current is not None and current.outcome == RecognitionOutcome.CONDITIONAL and not granted:
@@ -164,6 +182,7 @@ def _recognition_steps(case: Case, tracks: dict) -> list[NextStep]:
                 else OWNER_AUTHORITY,
                 blocked_by=blockers,
                 done=False,
+                topic=RECOGNITION,
             )
         )
     blocked = []
@@ -182,6 +201,7 @@ def _recognition_steps(case: Case, tracks: dict) -> list[NextStep]:
             owner=OWNER_AUTHORITY,
             blocked_by=blocked,
             done=granted,
+            topic=RECOGNITION,
         )
     )
     return steps
@@ -208,6 +228,7 @@ def _language_step(case: Case, tracks: dict) -> list[NextStep]:
             owner=OWNER_EDUCATION,
             blocked_by=blocked,
             done=done,
+            topic=LANGUAGE,
         )
     ]
 
@@ -231,6 +252,7 @@ def _permit_steps(case: Case, tracks: dict, today: dt.date) -> list[NextStep]:
             owner=OWNER_RECRUITER,
             blocked_by=apply_blockers,
             done=bool(pending) or valid,
+            topic=PERMIT,
         )
     ]
     decision_blockers = []
@@ -251,6 +273,7 @@ def _permit_steps(case: Case, tracks: dict, today: dt.date) -> list[NextStep]:
             blocked_by=decision_blockers,
             done=valid,
             due_on=case.permit_valid_until if valid else None,
+            topic=PERMIT,
         )
     )
     return steps
@@ -264,18 +287,48 @@ def _integration_steps(tracks: dict) -> list[NextStep]:
             owner=OWNER_EMPLOYMENT,
             done=step.status == IntegrationStepStatus.DONE,
             due_on=step.due_on,
+            topic=INTEGRATION,
+            organisation_id=step.organisation_id,
         )
         for step in tracks["integration"]
     ]
 
 
-def next_steps(case: Case, *, today: dt.date | None = None) -> list[NextStep]:
+def _readiness_blockers(case: Case, visibility: CaseVisibility | None) -> list[str]:
+    """``readiness_blockers`` limited to the tracks the viewer sees (each names its data)."""
+    if visibility is None:
+        return readiness_blockers(case)
+    by_track = (
+        (RECOGNITION, recognition_blocker),
+        (LANGUAGE, language_blocker),
+        (PERMIT, permit_blocker),
+    )
+    return [
+        reason
+        for track, blocker in by_track
+        if visibility.sees_track(track) and (reason := blocker(case))
+    ]
+
+
+def _shown(step: NextStep, visibility: CaseVisibility | None) -> bool:
+    if visibility is None:
+        return True
+    if step.organisation_id is not None:
+        return visibility.sees_record(step.topic, step.organisation_id)
+    return visibility.sees_topic(step.topic)
+
+
+def next_steps(
+    case: Case, *, today: dt.date | None = None, visibility: CaseVisibility | None = None
+) -> list[NextStep]:
     """The steps on the case's critical path to placement and retention, in order, each with
     its owner (recruiter, educational institution, employment service, authority), what
     blocks it and whether it is done.
 
     The list includes done steps (a checklist); the remaining ones are those with
     ``done=False`` (see ``remaining_steps``). A closed case that did not complete has none.
+    ``visibility`` (``recruitment.authz.case_visibility``) keeps only the steps, and the
+    reasons, about data the viewer may see; None: every step (the county's view).
     """
     today = today or timezone.localdate()
     if case.state in CLOSED_STATES and case.state != CaseState.COMPLETED:
@@ -286,13 +339,15 @@ def next_steps(case: Case, *, today: dt.date | None = None) -> list[NextStep]:
         case.state == CaseState.ON_HOLD
         and case.held_from in (CaseState.SOURCED, CaseState.SCREENING)
     )
+    county_data = visibility is None or visibility.sees_county_data
     steps.append(
         NextStep(
             key="accept_offer",
             title=_("Offer accepted (ethical recruitment and no-fee statement)"),
             owner=OWNER_RECRUITER,
+            # The ethics record and the no-fee statement are the county's.
             blocked_by=[b for b in (ethics_blocker(case), fee_blocker(case)) if b]
-            if before_offer
+            if before_offer and county_data
             else [],
             done=not before_offer,
         )
@@ -309,7 +364,7 @@ def next_steps(case: Case, *, today: dt.date | None = None) -> list[NextStep]:
             key="ready_for_placement",
             title=_("Ready for placement (moves by itself when the requirements are met)"),
             owner=OWNER_RECRUITER,
-            blocked_by=[] if ready_done else readiness_blockers(case),
+            blocked_by=[] if ready_done else _readiness_blockers(case, visibility),
             done=ready_done,
         )
     )
@@ -327,12 +382,17 @@ def next_steps(case: Case, *, today: dt.date | None = None) -> list[NextStep]:
             owner=OWNER_RECRUITER,
             blocked_by=place_blockers,
             done=case.state in placed_states,
+            topic=TOPIC_COUNTY,
         )
     )
-    checks = {
-        check.months: check
-        for check in RetentionCheck.objects.filter(placement__case=case).order_by("months")
-    }
+    checks = (
+        {
+            check.months: check
+            for check in RetentionCheck.objects.filter(placement__case=case).order_by("months")
+        }
+        if county_data
+        else {}
+    )
     for months in RETENTION_MONTHS:
         check = checks.get(months)
         passed = check is not None and check.outcome == RetentionCheck.Outcome.PASSED
@@ -349,21 +409,31 @@ def next_steps(case: Case, *, today: dt.date | None = None) -> list[NextStep]:
                 blocked_by=blocked,
                 done=passed,
                 due_on=check.due_on if check else None,
+                topic=TOPIC_COUNTY,
             )
         )
-    return steps
+    return [step for step in steps if _shown(step, visibility)]
 
 
-def remaining_steps(case: Case, *, today: dt.date | None = None) -> list[NextStep]:
-    return [step for step in next_steps(case, today=today) if not step.done]
+def remaining_steps(
+    case: Case, *, today: dt.date | None = None, visibility: CaseVisibility | None = None
+) -> list[NextStep]:
+    return [
+        step for step in next_steps(case, today=today, visibility=visibility) if not step.done
+    ]
 
 
 # --- notifications ---------------------------------------------------------------------------
 
 
 def notifications_for(user) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=user).select_related("case")
+    """The user's notifications about case data the user still sees (roles change)."""
+    return (
+        Notification.objects.filter(recipient=user)
+        .filter(authz.notification_condition(user))
+        .select_related("case")
+    )
 
 
 def unread_notification_count(user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return notifications_for(user).filter(read_at__isnull=True).count()

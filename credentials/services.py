@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -45,7 +46,7 @@ from recruitment.models import (
     RetentionCheck,
     Role,
 )
-from recruitment.parsing import parse_int
+from recruitment.validators import parse_whole_number
 
 from . import authz
 from .models import (
@@ -867,8 +868,8 @@ def to_cefr(test: str, value: Any, *, field: str = "level") -> str:
     text = str(value).strip() if value is not None else ""
     if text.upper() in YKI_TO_CEFR.values():
         return text.upper()
-    if test == LanguageTest.YKI and parse_int(text) in YKI_TO_CEFR:
-        return YKI_TO_CEFR[parse_int(text)]
+    if test == LanguageTest.YKI and parse_whole_number(text) in YKI_TO_CEFR:
+        return YKI_TO_CEFR[parse_whole_number(text)]
     if test == LanguageTest.CIVIL_SERVICE and text.lower() in CIVIL_SERVICE_TO_CEFR:
         return CIVIL_SERVICE_TO_CEFR[text.lower()]
     hints = {
@@ -1196,12 +1197,25 @@ def _notify_cases(items: list[tuple[Case, str, dict[str, Any], str]]) -> int:
     if not items:
         return 0
     by_county = _recipients_by_county({case.county_id for case, *_rest in items})
+    # The case's own recruiter is told too, but like anyone outside the county's recruiters
+    # only about data the rule lets them see (credentials.authz.sees_notification).
+    others = {
+        case.recruiter_id
+        for case, *_rest in items
+        if case.recruiter_id and case.recruiter_id not in by_county.get(case.county_id, set())
+    }
+    users = get_user_model().objects.filter(pk__in=others, is_active=True).in_bulk()
     rows = []
     for case, kind, params, key in items:
         message = Notification(kind=kind, params=params).source_text()
         recipients = set(by_county.get(case.county_id, set()))
-        if case.recruiter_id:
-            recipients.add(case.recruiter_id)
+        recruiter = users.get(case.recruiter_id)
+        if (
+            recruiter is not None
+            and recruiter.pk not in recipients
+            and authz.sees_notification(recruiter, kind, case)
+        ):
+            recipients.add(recruiter.pk)
         for user_id in sorted(recipients):
             rows.append(
                 Notification(

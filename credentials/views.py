@@ -46,20 +46,27 @@ def case_detail(request, number: str):
     user = request.user
     case = case_selectors.case_for_user(user, number)
     may_change = core_authz.can_change_case(user, case)
-    full_view = may_change  # contact details etc. only for the county itself
+    # What this user sees of the case: one rule (recruitment.authz.case_visibility) for the
+    # summary, the tracks, their history, the next steps and the case history.
+    visibility = core_authz.case_visibility(Actor.for_user(user), case)
     case_services.record_candidate_access(candidate=case.candidate, user=user, purpose="case page")
     options = case_services.available_transitions(case, user)
+    history = web_selectors.case_history(case, visibility)
+    county_data = visibility.sees_county_data
     context = {
         "case": case,
         "may_change": may_change,
-        "full_view": full_view,
+        "full_view": visibility.sees_contact_details,
+        "county_data": county_data,
         "allowed": [o for o in options if o.allowed],
         "blocked": [o for o in options if not o.allowed],
-        "next_steps": selectors.next_steps(case),
-        "tracks": web_selectors.case_tracks(case, user),
-        "timeline": list(case_selectors.case_timeline(case)),
-        "placement": case_selectors.placement_for_case(case),
-        "retention_checks": case_selectors.retention_checks_for_case(case),
+        "next_steps": selectors.next_steps(case, visibility=visibility),
+        "tracks": web_selectors.case_tracks(case, visibility, history),
+        "timeline": history,
+        "placement": case_selectors.placement_for_case(case) if county_data else None,
+        "retention_checks": (
+            case_selectors.retention_checks_for_case(case) if county_data else []
+        ),
         "stalled": case_selectors.is_stalled(case),
         "track_actions": track_actions(case, user),
     }

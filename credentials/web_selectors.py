@@ -9,7 +9,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from recruitment import authz as core_authz
-from recruitment.actors import Actor
+from recruitment import selectors as case_selectors
+from recruitment.authz import CaseVisibility
 from recruitment.models import (
     CLOSED_STATES,
     Case,
@@ -41,18 +42,20 @@ TRACK_LABELS = {
 }
 
 
-def case_tracks(case: Case, user) -> list[dict]:
-    """Each credential track of the case the user may read, with its records and history."""
-    actor = Actor.for_user(user)
-    events = list(
-        case.events.filter(kind=CaseEvent.Kind.TRACK)
-        .select_related("actor_user")
-        .order_by("-occurred_at", "-id")
-    )
-    history: dict[str, list[CaseEvent]] = {}
-    for event in events:
-        track = (event.changes or {}).get("track", [None, ""])[1]
-        history.setdefault(track, []).append(event)
+def case_history(case: Case, visibility: CaseVisibility) -> list[CaseEvent]:
+    """The case's audit trail, newest first, as the viewer may read it (hidden events left
+    out, the others trimmed: ``credentials.authz.visible_events``)."""
+    return authz.visible_events(visibility, case_selectors.case_timeline(case))
+
+
+def case_tracks(case: Case, visibility: CaseVisibility, history: list[CaseEvent]) -> list[dict]:
+    """Each credential track of the case the viewer may read, with the records and the
+    history (from ``case_history``) the viewer sees."""
+    by_track: dict[str, list[CaseEvent]] = {}
+    for event in history:
+        if event.kind == CaseEvent.Kind.TRACK:
+            track = (event.changes or {}).get("track", [None, ""])[1]
+            by_track.setdefault(track, []).append(event)
     sources = {
         authz.RECOGNITION: RecognitionApplication.objects.filter(case=case).select_related(
             "authority"
@@ -64,22 +67,24 @@ def case_tracks(case: Case, user) -> list[dict]:
     }
     tracks = []
     for track, records in sources.items():
-        if not authz.can_view_track(actor, case, track):
+        if not visibility.sees_track(track):
             continue
         tracks.append(
             {
                 "key": track,
                 "label": TRACK_LABELS[track],
-                "records": list(records),
-                "history": history.get(track, []),
+                "records": authz.visible_records(visibility, track, records),
+                "history": by_track.get(track, []),
             }
         )
     return tracks
 
 
 def unread_notifications(user, *, limit: int = 20) -> list[Notification]:
+    """The user's unread notifications about case data the user still sees."""
     return list(
         Notification.objects.filter(recipient=user, read_at__isnull=True)
+        .filter(authz.notification_condition(user))
         .select_related("case")
         .order_by("-created_at", "-id")[:limit]
     )
@@ -93,12 +98,22 @@ def educator_institution_ids(user) -> set[int]:
     return core_authz.organisation_ids(user, Role.EDUCATOR)
 
 
+def _as_educator(user, track: str):
+    """Records of ``track`` the user sees as an educator (``authz.record_condition``)."""
+    return authz.record_condition(
+        track,
+        partner_ids_by_kind={
+            OrganisationKind.EDUCATIONAL_INSTITUTION: educator_institution_ids(user)
+        },
+    )
+
+
 def educator_enrollments(
     user, *, q: str = "", state: str = "", programme: str = ""
 ) -> QuerySet[TrainingEnrollment]:
     """Enrollments at the educator's institutions, with the minimum of personal data."""
     enrollments = (
-        TrainingEnrollment.objects.filter(institution_id__in=educator_institution_ids(user))
+        TrainingEnrollment.objects.filter(_as_educator(user, authz.TRAINING))
         .select_related("case__candidate", "institution")
         .only(
             "programme",
@@ -133,9 +148,10 @@ def educator_enrollments(
 def enrollment_for_educator(user, pk: int) -> TrainingEnrollment:
     """One enrollment of the educator's own institution; Http404 for anyone else's."""
     return get_object_or_404(
-        TrainingEnrollment.objects.select_related("case__candidate", "institution"),
+        TrainingEnrollment.objects.select_related("case__candidate", "institution").filter(
+            _as_educator(user, authz.TRAINING)
+        ),
         pk=pk,
-        institution_id__in=educator_institution_ids(user),
     )
 
 
@@ -158,9 +174,8 @@ def educator_cases(user) -> QuerySet[Case]:
 
 def educator_certificates(user) -> QuerySet[LanguageCertificate]:
     """Language results on cases linked to the educator's institutions."""
-    linked = Case.objects.filter(_linked_to(educator_institution_ids(user))).values("pk")
     return (
-        LanguageCertificate.objects.filter(case_id__in=linked)
+        LanguageCertificate.objects.filter(_as_educator(user, authz.LANGUAGE))
         .select_related("case__candidate", "case__profession", "issuer")
         .order_by("-taken_on", "-id")
     )

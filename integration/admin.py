@@ -112,8 +112,33 @@ class ApiClientAdmin(admin.ModelAdmin):
         )
 
 
+class WebhookSubscriptionForm(forms.ModelForm):
+    # Judged by the destination policy (which says why a URL is refused).
+    url = forms.CharField(label=_("URL"), max_length=500, widget=forms.URLInput)
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["url", "event_types", "active"]
+
+    def clean(self):
+        """The service's checks (destination policy, scopes) as form errors."""
+        data = super().clean()
+        checked = {
+            name: data[name]
+            for name in ("url", "event_types")
+            if name in self.changed_data and name in data
+        }
+        if checked:
+            try:
+                services.validate_subscription(client=self.instance.client, **checked)
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return data
+
+
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    form = WebhookSubscriptionForm
     list_display = ["client", "url", "active", "updated_at"]
     list_filter = ["active"]
     readonly_fields = ["client", "secret", "version", "created_at", "updated_at"]
@@ -121,6 +146,15 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # partners subscribe through the API (their token owns the subscription)
+
+    def save_model(self, request, obj, form, change):
+        """Through the service: the same checks, and a new version only for a real change."""
+        updated = services.update_subscription(
+            subscription=obj,
+            expected_version=obj.version,
+            **{name: form.cleaned_data[name] for name in form.changed_data},
+        )
+        obj.__dict__.update({k: v for k, v in updated.__dict__.items() if k != "_state"})
 
 
 @admin.register(OutboxEvent)
@@ -176,9 +210,9 @@ class CsvImportForm(forms.ModelForm):
         data = super().clean()
         upload, kind = data.get("file"), data.get("kind")
         if upload is not None and kind:
-            content = upload.read()
-            upload.seek(0)
             try:
+                content = imports.read_upload(upload)  # refused before it is read whole
+                upload.seek(0)
                 header, _rows = imports.read_rows(imports.decode(content))
                 imports.check_columns(kind, header)
             except ValidationError as exc:
@@ -197,6 +231,7 @@ class CsvImportAdmin(admin.ModelAdmin):
         "processed_rows",
         "applied_rows",
         "error_rows",
+        "failure_reason",
         "report_table",
         "finished_at",
     ]
@@ -225,7 +260,7 @@ class CsvImportAdmin(admin.ModelAdmin):
         upload = form.cleaned_data["file"]
         created = imports.create_csv_import(
             principal=Principal.for_user(request.user),
-            content=upload.read(),
+            content=imports.read_upload(upload),
             filename=upload.name,
             kind=form.cleaned_data["kind"],
             apply_valid_rows=form.cleaned_data["apply_valid_rows"],

@@ -32,7 +32,8 @@ class ApiClientForm(forms.Form):
 
 class WebhookForm(forms.Form):
     client = forms.ModelChoiceField(label=_("API client"), queryset=None)
-    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+    # Judged by the destination policy (the service says why a URL is refused).
+    url = forms.CharField(label=_("URL"), max_length=500, widget=forms.URLInput)
     event_types = forms.MultipleChoiceField(
         label=_("Events"), choices=EventType.choices, widget=forms.CheckboxSelectMultiple
     )
@@ -52,7 +53,18 @@ class CsvUploadForm(forms.Form):
         label=_("Apply the valid rows even if some rows have errors"), required=False
     )
 
-    def __init__(self, *args, kinds=(), **kwargs):
+    def __init__(self, *args, kinds=(), refused=None, **kwargs):
+        """``refused``: the upload's error when the file was dropped while it arrived (over
+        the size limit), so the form says that rather than "required"."""
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [(k, v) for k, v in CsvImport.Kind.choices if k in kinds]
         self.fields["file"].widget.attrs["accept"] = ".csv,text/csv"
+        self.refused = refused
+        if refused is not None:
+            self.fields["file"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.refused is not None:
+            self.add_error(None, self.refused)
+        return cleaned

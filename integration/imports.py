@@ -8,8 +8,16 @@ Two phases, each reporting progress while it runs:
    nothing is applied and the import is *rejected*; otherwise every valid row is applied in
    its own transaction.
 
-The encoding and the columns are checked at upload time, so a wrong file gets its answer at
-once (4xx), not after a queue.
+The encoding, the columns, the size and the row count are checked at upload time, so a wrong
+file gets its answer at once (4xx), not after a queue; an over-limit file is refused before
+it is read whole (``read_upload``, ``CappedUpload``; rows are counted only up to the limit).
+
+Nothing a row contains stops the import: a row is parsed into values or row errors (never an
+exception), and a row that still fails in an unforeseen way gets a row error of its own. An
+import that stops all the same (a crash, a killed worker, a time limit) ends *failed* with a
+``failure_reason`` the uploader sees, never stuck in "validating": the job records its own
+failure, and ``fail_stale_imports`` (Celery beat) fails a running import whose worker stopped
+writing its heartbeat (``updated_at``).
 """
 
 from __future__ import annotations
@@ -19,18 +27,23 @@ import datetime as dt
 import hashlib
 import io
 import logging
+import re
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.db import InterfaceError, OperationalError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from credentials import services as credential_services
 from credentials.models import SUB_SKILLS
+from recruitment import csv_export
 from recruitment.errors import PolkuError, ScopeDenied
+from recruitment.validators import parse_whole_number
 
 from . import selectors
 from .models import CsvImport
@@ -66,7 +79,61 @@ class _DryRun(Exception):
     """Raised to roll back a row tried during validation."""
 
 
+class _ImportTakenAway(Exception):
+    """The import is no longer running for this worker (``fail_stale_imports`` failed it)."""
+
+
+# Errors that are not about a row: the database connection went away, or Celery's soft time
+# limit. They stop the whole import (which then ends failed), not just the row.
+_NOT_ROW_ERRORS = (OperationalError, InterfaceError, SoftTimeLimitExceeded)
+
+
 # --- Reading the file ------------------------------------------------------------------------
+
+
+def too_large() -> ValidationError:
+    return ValidationError(
+        {
+            "file": _("The file is larger than %(mb)s MB.")
+            % {"mb": settings.POLKU_CSV_MAX_BYTES // 2**20}
+        }
+    )
+
+
+class CappedUpload(FileUploadHandler):
+    """An upload handler that stops keeping a file once it passes ``POLKU_CSV_MAX_BYTES``.
+
+    The rest of the request is read in chunks and thrown away (so the browser still gets the
+    answer), never held in memory or written to disk. Install it before anything reads the
+    request body (``request.upload_handlers.insert(0, ...)``); ``too_large`` then says whether
+    the file was dropped.
+    """
+
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.limit = settings.POLKU_CSV_MAX_BYTES
+        self.too_large = False
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > self.limit:
+            self.too_large = True
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None  # the next handler (memory or temporary file) holds the file
+
+
+def read_upload(upload) -> bytes:
+    """The uploaded file's content, refused (``ValidationError``) before it is read whole
+    when it is over the limit."""
+    limit = settings.POLKU_CSV_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise too_large()
+    content = upload.read(limit + 1)
+    if len(content) > limit:
+        raise too_large()
+    return content
 
 
 def decode(raw: bytes) -> str:
@@ -85,17 +152,23 @@ def decode(raw: bytes) -> str:
 
 
 def read_rows(text: str) -> tuple[list[str], list[dict[str, str]]]:
+    """The header and the data rows; a file with more than ``POLKU_CSV_MAX_ROWS`` rows is
+    refused as soon as the row after the limit is read (the rest is never parsed)."""
+    limit = settings.POLKU_CSV_MAX_ROWS
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    rows: list[dict[str, str]] = []
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
         header = [h.strip() for h in (reader.fieldnames or [])]
         reader.fieldnames = header
-        rows = [
-            {k: (v or "").strip() for k, v in row.items() if k is not None}
-            | ({"__extra__": "1"} if None in row else {})
-            for row in reader
-        ]
+        for row in reader:
+            if len(rows) == limit:
+                raise ValidationError({"file": _("At most %(n)s rows per file.") % {"n": limit}})
+            rows.append(
+                {k: (v or "").strip() for k, v in row.items() if k is not None}
+                | ({"__extra__": "1"} if None in row else {})
+            )
     except csv.Error as exc:
         raise ValidationError({"file": _("The CSV cannot be read: %(e)s") % {"e": exc}}) from exc
     return header, rows
@@ -140,20 +213,11 @@ def create_csv_import(
             details={"required_scope": scope},
         )
     if len(content) > settings.POLKU_CSV_MAX_BYTES:
-        raise ValidationError(
-            {
-                "file": _("The file is larger than %(mb)s MB.")
-                % {"mb": settings.POLKU_CSV_MAX_BYTES // 2**20}
-            }
-        )
+        raise too_large()
     header, rows = read_rows(decode(content))
     check_columns(kind, header)
     if not rows:
         raise ValidationError({"file": _("The file has a header row but no data rows.")})
-    if len(rows) > settings.POLKU_CSV_MAX_ROWS:
-        raise ValidationError(
-            {"file": _("At most %(n)s rows per file.") % {"n": settings.POLKU_CSV_MAX_ROWS}}
-        )
     organisation = principal.organisation
     imp = CsvImport(
         organisation=organisation,
@@ -178,26 +242,31 @@ def _queue(import_id: int) -> None:
         run_csv_import.delay(import_id)
     except Exception as exc:  # broker down: say so in the import itself
         logger.warning("csv import %s not queued: %s", import_id, exc.__class__.__name__)
-        CsvImport.objects.filter(pk=import_id, status=CsvImport.Status.PENDING).update(
-            status=CsvImport.Status.FAILED,
-            report=[{"row": 0, "status": "error", "errors": {"file": [_("Queue unavailable.")]}}],
-        )
+        _fail(import_id, _("Queue unavailable."), from_status=(CsvImport.Status.PENDING,))
 
 
 # --- Row parsing -----------------------------------------------------------------------------
 
 
-def _int(row, name, errors, *, required=True, low=None, high=None):
+# Every parser below turns any text into a value or a row error, never an exception
+# (tests/integration/test_csv_import.py fuzzes them with arbitrary text).
+
+_ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _int(row, name, errors, *, required=True, low, high):
     value = row.get(name, "")
     if value == "":
         if required:
             errors[name] = [_("This field is required.")]
         return None
-    if not value.lstrip("-").isdigit():
+    number = parse_whole_number(value)
+    if number is None and re.fullmatch(r"[+-]?[0-9]+", value):
+        number = high + 1  # more digits than any id: out of range, said as such below
+    if number is None:
         errors[name] = [_("A whole number is required.")]
         return None
-    number = int(value)
-    if (low is not None and number < low) or (high is not None and number > high):
+    if number < low or number > high:
         errors[name] = [_("Give a number from %(low)s to %(high)s.") % {"low": low, "high": high}]
         return None
     return number
@@ -210,10 +279,24 @@ def _date(row, name, errors, *, required=True):
             errors[name] = [_("This field is required.")]
         return None
     try:
+        if not _ISO_DATE_RE.fullmatch(value):
+            raise ValueError(value)
         return dt.date.fromisoformat(value)
     except ValueError:
         errors[name] = [_("Give a date as YYYY-MM-DD.")]
         return None
+
+
+def parse_row(kind: str, row: dict[str, str]) -> tuple[dict | None, dict[str, list[str]]]:
+    """A data row as (values to apply, None) or (None, errors): never an exception."""
+    errors: dict[str, list[str]] = {}
+    if row.pop("__extra__", None):
+        errors["row"] = [_("More values than columns.")]
+    if any("\x00" in value for value in row.values()):
+        errors.setdefault("row", []).append(_("A value contains a NUL character."))
+    parse, _apply = PARSERS[kind]
+    data = parse(row, errors)
+    return (None, errors) if errors else (data, errors)
 
 
 def _parse_enrollment(row, errors):
@@ -352,17 +435,33 @@ def _errors_of(exc) -> dict[str, list[str]]:
     return {"row": [str(exc)]}
 
 
-def _try(principal, apply, data, *, dry_run: bool) -> dict | None:
-    """Run a row; None when it went through, else its errors. A dry run is rolled back."""
+def _try(principal, apply, data, *, dry_run: bool, heartbeat=None) -> dict | None:
+    """Run a row; None when it went through, else its errors. A dry run is rolled back.
+
+    ``heartbeat`` runs inside the row's transaction after the row was applied, so the stored
+    progress and the applied rows never disagree, even when the worker dies in between.
+    """
     try:
         with transaction.atomic():
             apply(principal, data)
             if dry_run:
                 raise _DryRun
+            if heartbeat is not None:
+                heartbeat()
     except _DryRun:
         return None
     except (ValidationError, PolkuError, Http404) as exc:
         return _errors_of(exc)
+    except (_ImportTakenAway, *_NOT_ROW_ERRORS):
+        raise
+    except Exception as exc:  # a row we did not foresee: its own error, the import goes on
+        logger.exception("csv import: a row failed unexpectedly")
+        return {
+            "row": [
+                _("This row could not be processed (%(error)s); it was not applied.")
+                % {"error": exc.__class__.__name__}
+            ]
+        }
     return None
 
 
@@ -376,38 +475,94 @@ def _principal_of(imp: CsvImport) -> Principal:
     raise PolkuError(_("Nobody to act for."))
 
 
-def _progress(imp: CsvImport, status: str, processed: int) -> None:
-    CsvImport.objects.filter(pk=imp.pk).update(
-        status=status, processed_rows=processed, updated_at=timezone.now()
+def _progress(imp: CsvImport, status: str, processed: int, **fields) -> None:
+    """Store progress (the worker's heartbeat), only while the import is still running here:
+    one that ``fail_stale_imports`` failed meanwhile is not brought back."""
+    updated = CsvImport.objects.filter(pk=imp.pk, status__in=CsvImport.RUNNING).update(
+        status=status, processed_rows=processed, updated_at=timezone.now(), **fields
+    )
+    if not updated:
+        raise _ImportTakenAway
+
+
+def _fail(
+    import_id: int,
+    reason: str,
+    *,
+    from_status=CsvImport.RUNNING,
+    silent_since: dt.datetime | None = None,
+) -> bool:
+    """Record that an import stopped, and why, unless it already ended (or, with
+    ``silent_since``, unless its worker wrote progress since then). True if it did so."""
+    ending = CsvImport.objects.filter(pk=import_id, status__in=from_status)
+    if silent_since is not None:
+        ending = ending.filter(updated_at__lt=silent_since)
+    now = timezone.now()
+    return bool(
+        ending.update(
+            status=CsvImport.Status.FAILED, failure_reason=reason, finished_at=now, updated_at=now
+        )
     )
 
 
 def run_csv_import(*, import_id: int) -> CsvImport:
-    """Validate every row, then apply (all, the valid ones, or none). See the module doc."""
+    """Validate every row, then apply (all, the valid ones, or none). See the module doc.
+
+    Whatever goes wrong while it runs, the import ends in a final state: an unexpected error
+    is recorded as its failure (with the rows applied so far), never left "validating"."""
+    claimed = CsvImport.objects.filter(pk=import_id, status=CsvImport.Status.PENDING).update(
+        status=CsvImport.Status.VALIDATING, processed_rows=0, updated_at=timezone.now()
+    )
     imp = CsvImport.objects.select_related("client__organisation", "uploaded_by").get(pk=import_id)
-    if imp.status not in (CsvImport.Status.PENDING,):
+    if not claimed:  # already run, running elsewhere, or failed by the sweep
         return imp
+    try:
+        _run(imp)
+    except _ImportTakenAway:
+        logger.warning("csv import %s was failed while this worker ran it; stopped", imp.pk)
+    except Exception as exc:
+        logger.exception("csv import %s stopped", imp.pk)
+        if isinstance(exc, SoftTimeLimitExceeded):
+            reason = _("The import took longer than the time limit and was stopped.")
+        else:
+            reason = _("The import stopped because of an unexpected error (%(error)s).") % {
+                "error": exc.__class__.__name__
+            }
+        _fail(imp.pk, _stopped_reason(imp.pk, reason))
+    imp.refresh_from_db()
+    return imp
+
+
+def _stopped_reason(import_id: int, reason: str) -> str:
+    """The reason, and how far the import got: rows applied before it stopped stay applied."""
+    imp = CsvImport.objects.get(pk=import_id)
+    if not imp.applied_rows:
+        return _("%(reason)s No row was applied.") % {"reason": reason}
+    return _(
+        "%(reason)s %(applied)s of %(total)s rows had been applied before it stopped; check "
+        "those records before uploading the rest again."
+    ) % {"reason": reason, "applied": imp.applied_rows, "total": imp.total_rows}
+
+
+def _run(imp: CsvImport) -> None:
     try:
         principal = _principal_of(imp)
         with imp.file.open("rb") as handle:
             _header, rows = read_rows(decode(handle.read()))
-    except (PolkuError, ValidationError, OSError) as exc:
-        imp.status = CsvImport.Status.FAILED
-        imp.report = [{"row": 0, "status": "error", "errors": _errors_of(exc)}]
-        imp.finished_at = timezone.now()
-        imp.save(update_fields=["status", "report", "finished_at", "updated_at"])
-        return imp
-    parse, apply = PARSERS[imp.kind]
+    except OSError:
+        logger.exception("csv import %s: the stored file cannot be read", imp.pk)
+        _fail(imp.pk, _("The stored file could not be read; upload it again."))
+        return
+    except (PolkuError, ValidationError) as exc:
+        _fail(imp.pk, " ".join(m for ms in _errors_of(exc).values() for m in ms))
+        return
+    _parse, apply = PARSERS[imp.kind]
     report: list[dict] = []
     parsed: list[tuple[int, dict | None]] = []
-    _progress(imp, CsvImport.Status.VALIDATING, 0)
     for index, row in enumerate(rows):
         line = index + 2  # the header is line 1
-        errors: dict = {}
-        if row.pop("__extra__", None):
-            errors["row"] = [_("More values than columns.")]
-        data = parse(row, errors)
-        if not errors:
+        data, errors = parse_row(imp.kind, row)
+        if data is not None:
             errors = _try(principal, apply, data, dry_run=True) or {}
         report.append({"row": line, "status": "error" if errors else "valid", "errors": errors})
         parsed.append((line, None if errors else data))
@@ -421,11 +576,21 @@ def run_csv_import(*, import_id: int) -> CsvImport:
             if not entry["errors"]:
                 entry["status"] = "not_applied"
     else:
-        _progress(imp, CsvImport.Status.APPLYING, 0)
+        # The validation report is kept before anything is applied, so an import that stops
+        # while applying still shows every row's errors.
+        _progress(imp, CsvImport.Status.APPLYING, 0, report=report, error_rows=error_rows)
         for position, (line, data) in enumerate(parsed):
             entry = report[line - 2]
             if data is not None:
-                errors = _try(principal, apply, data, dry_run=False)
+                errors = _try(
+                    principal,
+                    apply,
+                    data,
+                    dry_run=False,
+                    heartbeat=lambda p=position, a=applied: _progress(
+                        imp, CsvImport.Status.APPLYING, p + 1, applied_rows=a + 1
+                    ),
+                )
                 if errors:
                     entry.update(status="error", errors=errors)
                     error_rows += 1
@@ -435,7 +600,7 @@ def run_csv_import(*, import_id: int) -> CsvImport:
             if (position + 1) % PROGRESS_EVERY == 0:
                 _progress(imp, CsvImport.Status.APPLYING, position + 1)
         status = CsvImport.Status.DONE
-    CsvImport.objects.filter(pk=imp.pk).update(
+    finished = CsvImport.objects.filter(pk=imp.pk, status__in=CsvImport.RUNNING).update(
         status=status,
         processed_rows=len(rows),
         applied_rows=applied,
@@ -444,21 +609,55 @@ def run_csv_import(*, import_id: int) -> CsvImport:
         finished_at=timezone.now(),
         updated_at=timezone.now(),
     )
-    imp.refresh_from_db()
+    if not finished:
+        raise _ImportTakenAway
     logger.info("csv import %s %s: %s applied, %s errors", imp.pk, status, applied, error_rows)
-    return imp
+
+
+def fail_stale_imports(*, now: dt.datetime | None = None) -> int:
+    """Fail the imports nobody is working on (run by Celery beat); how many were failed.
+
+    A running import whose heartbeat (``updated_at``) is older than
+    ``POLKU_CSV_IMPORT_LEASE_SECONDS`` lost its worker (killed, out of memory, restarted); a
+    pending one older than ``POLKU_CSV_IMPORT_QUEUE_SECONDS`` was never picked up. Each is
+    failed with a conditional update, so a worker that is alive after all finds its import
+    failed and stops instead of bringing it back.
+    """
+    now = now or timezone.now()
+    lease = dt.timedelta(seconds=settings.POLKU_CSV_IMPORT_LEASE_SECONDS)
+    queue = dt.timedelta(seconds=settings.POLKU_CSV_IMPORT_QUEUE_SECONDS)
+    failed = 0
+    stale = CsvImport.objects.filter(status__in=CsvImport.RUNNING, updated_at__lt=now - lease)
+    for pk in stale.values_list("pk", flat=True):
+        reason = _(
+            "The background job stopped working on the import (no progress for %(minutes)s "
+            "minutes)."
+        ) % {"minutes": int(lease.total_seconds() // 60)}
+        if _fail(pk, _stopped_reason(pk, reason), silent_since=now - lease):
+            failed += 1
+    never_started = CsvImport.objects.filter(
+        status=CsvImport.Status.PENDING, created_at__lt=now - queue
+    )
+    for pk in never_started.values_list("pk", flat=True):
+        reason = _(
+            "The import was not started within %(minutes)s minutes: the background worker may "
+            "be down. Upload the file again later."
+        ) % {"minutes": int(queue.total_seconds() // 60)}
+        if _fail(pk, reason, from_status=(CsvImport.Status.PENDING,)):
+            failed += 1
+    if failed:
+        logger.warning("csv imports: %s stale imports failed", failed)
+    return failed
 
 
 def report_csv(imp: CsvImport) -> str:
-    """The row-by-row report as CSV: row, status, errors."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["row", "status", "errors"])
+    """The row-by-row report as CSV: row, status, errors (cells made safe for spreadsheets)."""
+    rows: list[list] = [["row", "status", "errors"]]
     for entry in imp.report or []:
         messages = [
             f"{field}: {message}"
             for field, field_messages in (entry.get("errors") or {}).items()
             for message in field_messages
         ]
-        writer.writerow([entry.get("row"), entry.get("status"), "; ".join(messages)])
-    return out.getvalue()
+        rows.append([entry.get("row"), entry.get("status"), "; ".join(messages)])
+    return csv_export.to_csv(rows)

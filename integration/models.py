@@ -187,6 +187,9 @@ class OutboxEvent(models.Model):
 
     event_type = models.CharField(max_length=40, choices=EventType.choices)
     case_id = models.PositiveBigIntegerField(db_index=True)
+    # The audit event this reports: who may hear of it is decided on that event
+    # (recruitment.authz.case_visibility) when deliveries are made.
+    case_event_id = models.PositiveBigIntegerField(null=True, blank=True)
     payload = models.JSONField(default=dict)
     occurred_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)
@@ -287,10 +290,18 @@ class CsvImport(models.Model):
     applied_rows = models.PositiveIntegerField(_("applied rows"), default=0)
     error_rows = models.PositiveIntegerField(_("rows with errors"), default=0)
     report = models.JSONField(_("row report"), default=list, blank=True)
+    # Why a failed import stopped (the file, the token, the worker), in English as the system
+    # writes it; rows already applied stay applied (``applied_rows``).
+    failure_reason = models.TextField(_("failure reason"), blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The worker's heartbeat too: it writes progress at least every PROGRESS_EVERY rows, and
+    # ``imports.fail_stale_imports`` fails a running import whose heartbeat stopped.
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    RUNNING = (Status.VALIDATING, Status.APPLYING)
+    FINISHED = (Status.DONE, Status.REJECTED, Status.FAILED)
 
     class Meta:
         verbose_name = _("CSV import")

@@ -8,11 +8,13 @@ which ``Actor`` writes on their behalf. Authorisation rules themselves stay in
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from recruitment import authz
 from recruitment.actors import Actor
-from recruitment.models import Organisation, OrganisationKind, Role
+from recruitment.authz import CaseVisibility
+from recruitment.models import Case, Organisation, OrganisationKind, Role
 
 from .models import SCOPES, ApiClient
 
@@ -22,6 +24,22 @@ ROLE_SCOPES: dict[str, set[str]] = {
     Role.EDUCATOR: {"cases:read", "training:read", "training:write"},
     Role.EMPLOYMENT_OFFICER: {"cases:read", "permits:read", "permits:write"},
 }
+
+# The scope a token needs to read each track: the API's field minimisation on top of what its
+# organisation may see (recruitment.authz.case_visibility). Recognition is part of the case.
+TRACK_READ_SCOPES: dict[str, str] = {
+    authz.RECOGNITION: "cases:read",
+    authz.TRAINING: "training:read",
+    authz.LANGUAGE: "training:read",
+    authz.PERMIT: "permits:read",
+    authz.INTEGRATION: "permits:read",
+}
+
+
+def readable_tracks(scopes: Iterable[str]) -> frozenset[str]:
+    """The tracks a token with ``scopes`` may read (where its organisation sees them)."""
+    scopes = set(scopes)
+    return frozenset(track for track, scope in TRACK_READ_SCOPES.items() if scope in scopes)
 
 
 @dataclass(frozen=True)
@@ -91,12 +109,21 @@ class Principal:
     def partner_ids(self) -> frozenset[int]:
         return self.institution_ids | self.employment_ids
 
-    def sees_contact_details(self, county_id: int) -> bool:
-        """Contact details and birth date: the case's own county only."""
-        return self.is_platform_admin or county_id in self.county_ids
+    def visibility(self, case: Case) -> CaseVisibility:
+        """What this caller sees of ``case``: the one rule, narrowed by the token's scopes."""
+        return authz.case_visibility(self.actor, case, within=readable_tracks(self.scopes))
 
-    def sees_permits(self, county_id: int) -> bool:
-        """Permit data: the county, or an employment service with permits:read."""
-        if not self.has_scope("permits:read"):
-            return False
-        return self.is_platform_admin or county_id in self.county_ids or bool(self.employment_ids)
+    def visibilities(
+        self, cases: Iterable[tuple[int, int]], *, partners=None
+    ) -> dict[int, CaseVisibility]:
+        """``visibility`` for many (case id, county id) pairs: one query at most (none with
+        the cases' ``partners`` from ``recruitment.authz.case_partners``)."""
+        return authz.case_visibilities(
+            self.actor, cases, within=readable_tracks(self.scopes), partners=partners
+        )
+
+    def partner_ids_by_kind(self) -> dict[str, set[int]]:
+        return {
+            OrganisationKind.EDUCATIONAL_INSTITUTION: set(self.institution_ids),
+            OrganisationKind.EMPLOYMENT_SERVICE: set(self.employment_ids),
+        }

@@ -2,8 +2,8 @@
 
 Every list selector joins what its serializer shows, so a page costs a constant number of
 queries whatever its size. Visibility is decided by ``recruitment.authz`` for cases and by
-the organisation links of each credential track (an institution sees its own enrollments,
-an employment service its own integration steps).
+``credentials.authz.record_condition`` for the records of each credential track (an
+institution sees its own enrollments, an employment service its own integration steps).
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from credentials import authz as credential_authz
 from credentials.models import (
     IntegrationStep,
     LanguageCertificate,
@@ -21,7 +22,7 @@ from credentials.models import (
     TrainingEnrollment,
 )
 from recruitment import authz
-from recruitment.models import Case, CasePartner
+from recruitment.models import Case
 
 from .models import ApiClient, CsvImport, IdempotencyRecord, WebhookDelivery, WebhookSubscription
 from .principals import Principal
@@ -105,56 +106,44 @@ def case_list_for_api(principal: Principal) -> QuerySet:
     return visible_cases(principal).values("id", "candidate_id", *CASE_LIST_FIELDS)
 
 
-def _partner_case_ids(organisation_ids) -> QuerySet:
-    return CasePartner.objects.filter(
-        case_id=OuterRef("case_id"), organisation_id__in=organisation_ids
+def _records(principal: Principal, track: str) -> Q:
+    """The track's records the principal sees: the one rule of
+    ``credentials.authz.record_condition`` (its counties' cases; as a partner, linked cases
+    of the tracks its kind handles, only its own records where records belong to one)."""
+    return credential_authz.record_condition(
+        track,
+        everything=principal.is_platform_admin,
+        county_ids=principal.county_ids,
+        partner_ids_by_kind=principal.partner_ids_by_kind(),
     )
-
-
-def _case_visibility(principal: Principal, *, partner_ids) -> Q:
-    """Track records of the principal's counties' cases, or of cases linked to its partners."""
-    if principal.is_platform_admin:
-        return Q()
-    condition = Q(case__county_id__in=principal.county_ids)
-    if partner_ids:
-        condition |= Q(Exists(_partner_case_ids(partner_ids)))
-    return condition
 
 
 def enrollments_for(principal: Principal) -> QuerySet[TrainingEnrollment]:
     """Counties: their cases' enrollments; institutions: their own enrollments only."""
-    condition = (
-        Q()
-        if principal.is_platform_admin
-        else Q(case__county_id__in=principal.county_ids)
-        | Q(institution_id__in=principal.institution_ids)
-    )
-    return TrainingEnrollment.objects.filter(condition).select_related("case", "institution")
+    return TrainingEnrollment.objects.filter(
+        _records(principal, credential_authz.TRAINING)
+    ).select_related("case", "institution")
 
 
 def language_certificates_for(principal: Principal) -> QuerySet[LanguageCertificate]:
     """Counties: their cases'; institutions: certificates of cases linked to them."""
     return LanguageCertificate.objects.filter(
-        _case_visibility(principal, partner_ids=principal.institution_ids)
+        _records(principal, credential_authz.LANGUAGE)
     ).select_related("case", "issuer")
 
 
 def permits_for(principal: Principal) -> QuerySet[ResidencePermit]:
     """Counties: their cases'; employment services: permits of cases referred to them."""
     return ResidencePermit.objects.filter(
-        _case_visibility(principal, partner_ids=principal.employment_ids)
+        _records(principal, credential_authz.PERMIT)
     ).select_related("case")
 
 
 def integration_steps_for(principal: Principal) -> QuerySet[IntegrationStep]:
     """Counties: their cases' steps; employment services: their own steps."""
-    condition = (
-        Q()
-        if principal.is_platform_admin
-        else Q(case__county_id__in=principal.county_ids)
-        | Q(organisation_id__in=principal.employment_ids)
-    )
-    return IntegrationStep.objects.filter(condition).select_related("case", "organisation")
+    return IntegrationStep.objects.filter(
+        _records(principal, credential_authz.INTEGRATION)
+    ).select_related("case", "organisation")
 
 
 def case_for_partner_write(principal: Principal, case_id) -> Case | None:

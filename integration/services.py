@@ -10,13 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import secrets
 import time
-import urllib.error
-import urllib.request
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,12 +22,14 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from credentials import authz as credential_authz
 from recruitment import authz
 from recruitment.actors import Actor
+from recruitment.authz import CaseVisibility
 from recruitment.errors import NotPermitted, StaleVersion
-from recruitment.models import CandidateAccess, CaseEvent, Organisation
+from recruitment.models import CandidateAccess, Case, CaseEvent, Organisation
 
-from . import selectors
+from . import destinations, selectors
 from .models import (
     EVENT_SCOPES,
     SCOPES,
@@ -303,6 +303,7 @@ def _outbox_row(event: CaseEvent, *, case_version: int) -> OutboxEvent:
     return OutboxEvent(
         event_type=event_type_for(event),
         case_id=case.pk,
+        case_event_id=event.pk,
         occurred_at=event.occurred_at,
         payload={
             "case": {
@@ -326,12 +327,25 @@ def _queue_dispatch() -> None:
         logger.warning("webhook dispatch not queued (%s); beat will retry", exc.__class__.__name__)
 
 
-def _subscription_sees(subscription: WebhookSubscription, event: OutboxEvent, case_ids) -> bool:
+def _subscription_sees(
+    subscription: WebhookSubscription,
+    event: OutboxEvent,
+    visibility: CaseVisibility,
+    case_event: CaseEvent | None,
+    organisations: dict,
+) -> bool:
+    """Is ``event`` delivered to ``subscription``? Its client's organisation must see the
+    audit event it reports (``recruitment.authz.case_visibility``, narrowed by the token's
+    scopes, as in the API), and the subscription must want the event type its scopes allow."""
     client = subscription.client
     if not client.is_usable or not subscription.active or not subscription.wants(event.event_type):
         return False
     scope = EVENT_SCOPES.get(event.event_type, "cases:read")
-    return scope in client.scopes and event.case_id in case_ids
+    if scope not in client.scopes or not visibility.visible:
+        return False
+    if case_event is None:  # a row written before events were linked: the county only
+        return visibility.whole
+    return credential_authz.sees_event(visibility, case_event, organisations)
 
 
 @transaction.atomic
@@ -349,21 +363,31 @@ def fan_out_outbox(*, limit: int = 500) -> int:
         .select_related("client__organisation")
         .order_by("id")
     )
-    case_ids = {e.case_id for e in events}
-    visible: dict[int, set[int]] = {}
+    case_events = CaseEvent.objects.in_bulk(
+        [e.case_event_id for e in events if e.case_event_id is not None]
+    )
+    organisations = credential_authz.record_organisations(case_events.values())
+    counties = dict(
+        Case.objects.filter(pk__in={e.case_id for e in events}).values_list("pk", "county_id")
+    )
+    partners = authz.case_partners(counties)
+    visibility: dict[int, dict[int, CaseVisibility]] = {}  # client id → case id → visibility
     for sub in subscriptions:
-        org = sub.client.organisation
-        if org.pk not in visible:
-            visible[org.pk] = set(
-                authz.cases_for_organisation(org)
-                .filter(pk__in=case_ids)
-                .values_list("pk", flat=True)
+        if sub.client_id not in visibility:
+            visibility[sub.client_id] = Principal.for_client(sub.client).visibilities(
+                counties.items(), partners=partners
             )
     deliveries = [
         WebhookDelivery(event=event, subscription=sub, next_attempt_at=timezone.now())
         for event in events
         for sub in subscriptions
-        if _subscription_sees(sub, event, visible[sub.client.organisation_id])
+        if _subscription_sees(
+            sub,
+            event,
+            visibility[sub.client_id].get(event.case_id, authz.NOTHING),
+            case_events.get(event.case_event_id),
+            organisations,
+        )
     ]
     WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
     OutboxEvent.objects.filter(pk__in=[e.pk for e in events]).update(dispatched_at=timezone.now())
@@ -411,39 +435,45 @@ def _claim(delivery: WebhookDelivery) -> bool:
 
 
 def attempt_delivery(*, delivery: WebhookDelivery) -> WebhookDelivery:
-    """POST one delivery to its subscriber; on failure schedule a retry or dead-letter it."""
+    """POST one delivery to its subscriber; on failure schedule a retry or dead-letter it.
+
+    The destination is checked again now (DNS may have changed since the subscription): a
+    refused one is a failed attempt with the reason, and no request is made. Redirects are
+    failed attempts too (never followed).
+    """
     if not _claim(delivery):
         return delivery
     body = webhook_body(delivery)
     timestamp = str(int(time.time()))
-    request = urllib.request.Request(  # noqa: S310 - http(s) only, validated on subscribe
-        delivery.subscription.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "Polku-Webhooks/1",
-            "X-Polku-Event": delivery.event.event_type,
-            "X-Polku-Delivery": str(delivery.pk),
-            "X-Polku-Timestamp": timestamp,
-            "X-Polku-Signature": sign_payload(
-                secret=delivery.subscription.secret, timestamp=timestamp, body=body
-            ),
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Polku-Webhooks/1",
+        "X-Polku-Event": delivery.event.event_type,
+        "X-Polku-Delivery": str(delivery.pk),
+        "X-Polku-Timestamp": timestamp,
+        "X-Polku-Signature": sign_payload(
+            secret=delivery.subscription.secret, timestamp=timestamp, body=body
+        ),
+    }
     now = timezone.now()
     status_code = None
     error = ""
     try:
-        with urllib.request.urlopen(  # noqa: S310
-            request, timeout=settings.POLKU_WEBHOOK_TIMEOUT_SECONDS
-        ) as response:
-            status_code = response.status
-    except urllib.error.HTTPError as exc:
-        status_code = exc.code
-        error = f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        error = f"{exc.__class__.__name__}: {getattr(exc, 'reason', exc)}"[:500]
+        destination = destinations.check_url(delivery.subscription.url)
+        reply = destinations.send(
+            destination,
+            body=body,
+            headers=headers,
+            timeout=settings.POLKU_WEBHOOK_TIMEOUT_SECONDS,
+        )
+    except destinations.DestinationRefused as exc:
+        error = f"Destination refused, nothing sent: {exc.message}"
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        error = f"{exc.__class__.__name__}: {exc}"
+    else:
+        status_code = reply.status
+        if 300 <= status_code < 400:
+            error = f"HTTP {status_code}: redirect not followed (Location: {reply.location})"
     delivery.attempts += 1
     delivery.last_attempt_at = now
     delivery.last_status_code = status_code
@@ -452,7 +482,7 @@ def attempt_delivery(*, delivery: WebhookDelivery) -> WebhookDelivery:
         delivery.delivered_at = now
         delivery.last_error = ""
     else:
-        delivery.last_error = error or f"HTTP {status_code}"
+        delivery.last_error = (error or f"HTTP {status_code}")[:500]
         if delivery.attempts >= settings.POLKU_WEBHOOK_MAX_ATTEMPTS:
             delivery.status = WebhookDelivery.Status.DEAD
             delivery.dead_lettered_at = now
@@ -499,22 +529,24 @@ def redeliver(*, deliveries, actor: Actor) -> int:
 # --- Webhook subscriptions -------------------------------------------------------------------
 
 
-def _validate_subscription(url: str, event_types: list[str], client: ApiClient) -> None:
+def validate_subscription(
+    *, client: ApiClient, url: str | None = None, event_types: list[str] | None = None
+) -> None:
+    """Check what a subscription is to get (what is given): the URL against the destination
+    policy (``integration.destinations``), the event types against the client's scopes.
+    Raises ``ValidationError`` naming the field. The admin's form asks this too."""
     errors = {}
-    parts = urlsplit(url or "")
-    allowed = {"https", "http"} if settings.POLKU_WEBHOOK_ALLOW_HTTP else {"https"}
-    if parts.scheme not in allowed or not parts.netloc:
-        errors["url"] = (
-            _("Give an https:// URL.")
-            if "http" not in allowed
-            else _("Give an http:// or https:// URL.")
-        )
-    unknown = [t for t in event_types if t not in EventType.values]
-    if unknown:
-        errors["event_types"] = _("Unknown event types: %(t)s.") % {"t": ", ".join(unknown)}
-    else:
-        missing = [t for t in event_types if EVENT_SCOPES[t] not in client.scopes]
-        if missing:
+    if url is not None:
+        try:
+            destinations.check_url(url)
+        except destinations.DestinationRefused as exc:
+            errors["url"] = exc.message
+    if event_types is not None:
+        if not isinstance(event_types, list) or not all(isinstance(t, str) for t in event_types):
+            errors["event_types"] = _("Give a list of event types.")
+        elif unknown := [t for t in event_types if t not in EventType.values]:
+            errors["event_types"] = _("Unknown event types: %(t)s.") % {"t": ", ".join(unknown)}
+        elif missing := [t for t in event_types if EVENT_SCOPES[t] not in client.scopes]:
             errors["event_types"] = _("Your token's scopes do not cover: %(t)s.") % {
                 "t": ", ".join(missing)
             }
@@ -526,12 +558,12 @@ def _validate_subscription(url: str, event_types: list[str], client: ApiClient) 
 def create_subscription(
     *, client: ApiClient, url: str, event_types: list[str], active: bool = True
 ) -> WebhookSubscription:
-    event_types = sorted(set(event_types or []))
-    _validate_subscription(url, event_types, client)
+    event_types = event_types or []
+    validate_subscription(client=client, url=url or "", event_types=event_types)
     subscription = WebhookSubscription(
         client=client,
         url=url,
-        event_types=event_types,
+        event_types=sorted(set(event_types)),
         active=active,
         secret="whsec_" + secrets.token_urlsafe(32),
     )
@@ -540,27 +572,36 @@ def create_subscription(
     return subscription
 
 
+_SUBSCRIPTION_FIELDS = ("url", "event_types", "active")
+
+
 @transaction.atomic
 def update_subscription(
     *, subscription: WebhookSubscription, expected_version: int, **changes
 ) -> WebhookSubscription:
-    subscription = (
-        WebhookSubscription.objects.select_for_update()
-        .select_related("client")
-        .get(pk=subscription.pk)
+    """Change a subscription's URL, event types or ``active``. A change that changes nothing
+    (an empty PATCH, the values it already has) writes nothing and keeps the version."""
+    unknown = set(changes) - set(_SUBSCRIPTION_FIELDS)
+    if unknown:  # a programming error, not the partner's: the API's serializer is strict
+        raise TypeError(f"not a subscription field: {', '.join(sorted(unknown))}")
+    # Checked before the row is locked: the URL's check waits for DNS.
+    validate_subscription(
+        client=subscription.client, url=changes.get("url"), event_types=changes.get("event_types")
     )
+    if "event_types" in changes:
+        changes["event_types"] = sorted(set(changes["event_types"]))
+    subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
     if subscription.version != expected_version:
         raise StaleVersion(
             expected=expected_version, current=subscription.version, label="subscription"
         )
-    if "event_types" in changes:
-        changes["event_types"] = sorted(set(changes["event_types"] or []))
-    url = changes.get("url", subscription.url)
-    event_types = changes.get("event_types", subscription.event_types)
-    _validate_subscription(url, event_types, subscription.client)
-    for name in ("url", "event_types", "active"):
-        if name in changes:
-            setattr(subscription, name, changes[name])
+    changed = {
+        name: value for name, value in changes.items() if getattr(subscription, name) != value
+    }
+    if not changed:
+        return subscription
+    for name, value in changed.items():
+        setattr(subscription, name, value)
     subscription.version += 1
     subscription.full_clean()
     subscription.save()

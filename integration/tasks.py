@@ -23,3 +23,10 @@ def purge_idempotency_records() -> int:
 @translation.override("en")  # texts the system writes are stored in English
 def run_csv_import(import_id: int) -> None:
     imports.run_csv_import(import_id=import_id)
+
+
+@shared_task(name="integration.fail_stale_imports", ignore_result=True)
+@translation.override("en")  # texts the system writes are stored in English
+def fail_stale_imports() -> int:
+    """Fail CSV imports whose worker died or that no worker started (run by beat)."""
+    return imports.fail_stale_imports()

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from recruitment import authz
@@ -189,17 +190,34 @@ def _uploader(request) -> tuple[Principal, list[str]]:
     return principal, kinds
 
 
+@csrf_exempt  # checked by _csv_imports, once the size cap is in place (see below)
 @login_required
 @require_http_methods(["GET", "POST"])
 def csv_imports(request):
+    """The upload page. An over-limit file is dropped while it arrives (``CappedUpload``),
+    never read whole. The cap must be installed before anything reads the request body, and
+    the CSRF check reads it, so CSRF is checked by the inner view (Django's documented
+    pattern for custom upload handlers)."""
+    cap = imports.CappedUpload(request)
+    request.upload_handlers.insert(0, cap)
+    return _csv_imports(request, cap)
+
+
+@csrf_protect
+def _csv_imports(request, cap: imports.CappedUpload):
     principal, kinds = _uploader(request)
-    form = CsvUploadForm(request.POST or None, request.FILES or None, kinds=kinds)
+    form = CsvUploadForm(
+        request.POST or None,
+        request.FILES or None,
+        kinds=kinds,
+        refused=imports.too_large() if cap.too_large else None,
+    )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             imp = imports.create_csv_import(
                 principal=principal,
-                content=upload.read(),
+                content=imports.read_upload(upload),
                 filename=upload.name,
                 kind=form.cleaned_data["kind"],
                 apply_valid_rows=form.cleaned_data["apply_valid_rows"],
@@ -233,11 +251,7 @@ def _import_for(request, pk: int) -> CsvImport:
 
 
 def _status(imp: CsvImport) -> dict:
-    finished = imp.status in (
-        CsvImport.Status.DONE,
-        CsvImport.Status.REJECTED,
-        CsvImport.Status.FAILED,
-    )
+    finished = imp.status in CsvImport.FINISHED
     return {
         "status": imp.status,
         "label": _("%(status)s: %(done)s of %(total)s rows (%(percent)s %%)")

@@ -20,12 +20,12 @@ Suppressed cells are ``SUPPRESSED``; renderers show ``SUPPRESSED_MARK`` (UI, CSV
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+
+from recruitment import csv_export
 
 THRESHOLD = 5
 SUPPRESSED_MARK = "x"
@@ -242,19 +242,13 @@ def display(value: Any, column: Column | None = None) -> str:
 
 
 def to_csv(table: Table) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([str(c.label) for c in table.columns])
-    for row in table.rows:
-        writer.writerow(
-            [
-                SUPPRESSED_MARK
-                if row.get(c.key) is SUPPRESSED
-                else ("" if row.get(c.key) is None else str(row.get(c.key)))
-                for c in table.columns
-            ]
-        )
-    return out.getvalue()
+    """The table as CSV; cells made safe for spreadsheets by ``recruitment.csv_export``."""
+    header = [str(c.label) for c in table.columns]
+    body = (
+        [SUPPRESSED_MARK if row.get(c.key) is SUPPRESSED else row.get(c.key) for c in table.columns]
+        for row in table.rows
+    )
+    return csv_export.to_csv([header, *body])
 
 
 def to_json(table: Table) -> dict:

@@ -1,5 +1,5 @@
-"""Django admin for the core. Every write goes through ``recruitment.services``; what a user
-may see and change comes from ``recruitment.authz``."""
+"""Django admin for the core: platform admins (superusers) only, see ``admin_site``. Every
+write goes through ``recruitment.services``; object rules come from ``recruitment.authz``."""
 
 from __future__ import annotations
 
@@ -30,15 +30,13 @@ from .models import (
     Role,
 )
 
-admin.site.site_header = _("Polku administration")
-admin.site.site_title = _("Polku")
-admin.site.index_title = _("Recruitment cases and reference data")
-
 
 class PolkuAdminMixin:
     """Admin permissions from ``recruitment.authz`` instead of Django model permissions.
 
-    Subclasses say who may view (``view_rule``) and who may change (``change_rule``).
+    The site itself admits superusers only (``recruitment.admin_site``); these object rules
+    are a second line behind it. Subclasses say who may view (``view_rule``) and who may
+    change (``change_rule``).
     """
 
     def view_rule(self, request, obj=None) -> bool:
@@ -79,10 +77,6 @@ class PolkuAdminMixin:
         if getattr(request, "_polku_failed", False):
             return HttpResponseRedirect(request.path)
         return super().response_add(request, obj, post_url_continue)
-
-
-def _is_reference_reader(request) -> bool:
-    return request.user.is_active and request.user.is_staff
 
 
 @admin.register(Organisation)
@@ -148,18 +142,12 @@ class ProfessionAdmin(PolkuAdminMixin, admin.ModelAdmin):
     list_filter = ("sector", "regulation", "register")
     search_fields = ("code", "name_en", "name_fi", "name_sv")
 
-    def view_rule(self, request, obj=None):
-        return _is_reference_reader(request)
-
 
 @admin.register(Country)
 class CountryAdmin(PolkuAdminMixin, admin.ModelAdmin):
     list_display = ("name_en", "code", "is_eu_eea", "is_nordic", "who_safeguards_list")
     list_filter = ("is_eu_eea", "is_nordic", "who_safeguards_list", "who_region")
     search_fields = ("code", "alpha3", "name_en", "name_fi", "name_sv")
-
-    def view_rule(self, request, obj=None):
-        return _is_reference_reader(request)
 
 
 def _recruiter_counties(request):

@@ -211,7 +211,8 @@ def retention_checks_due(user, *, within_days: int = 30) -> QuerySet[RetentionCh
     horizon = timezone.localdate() + dt.timedelta(days=within_days)
     return (
         RetentionCheck.objects.filter(
-            placement__case__in=authz.visible_cases(user).filter(state=CaseState.PLACED),
+            # Placement and retention are the county's (authz.case_visibility).
+            placement__case__in=authz.county_view_cases(user).filter(state=CaseState.PLACED),
             outcome=RetentionCheck.Outcome.PENDING,
             due_on__lte=horizon,
         )
@@ -221,10 +222,12 @@ def retention_checks_due(user, *, within_days: int = 30) -> QuerySet[RetentionCh
 
 
 def permits_expiring(user, *, within_days: int = 90) -> QuerySet[Case]:
-    """Open or placed cases whose residence permit ends within ``within_days``."""
+    """Open or placed cases whose residence permit ends within ``within_days``, among the
+    cases whose permit track the user sees (authz.case_visibility)."""
     today = timezone.localdate()
     return (
         cases_for_user(user)
+        .filter(pk__in=authz.cases_showing_track(user, authz.PERMIT).values("pk"))
         .filter(
             state__in=[*OPEN_STATES, CaseState.ON_HOLD, CaseState.PLACED],
             permit_valid_until__isnull=False,

@@ -218,7 +218,9 @@ def available_transitions(case: Case, user=None, *, actor: Actor | None = None):
     """Every transition possible from the case's state, allowed or not, with blocked reasons.
 
     Transitions impossible from the current state are left out; those possible but blocked
-    carry the reasons a user reads (guards, missing permission).
+    carry the reasons a user reads (guards, missing permission). The guards' reasons name
+    the county's data (ethics record, recognition, language, permit): a viewer who may not
+    change the case reads only that it may not.
     """
     actor = actor or (Actor.for_user(user) if user is not None else Actor.system())
     may_change = authz.actor_can_change_case(actor, case)
@@ -227,8 +229,10 @@ def available_transitions(case: Case, user=None, *, actor: Actor | None = None):
         meta = getattr(case, name)._django_fsm
         if not meta.has_transition(case.state):
             continue
-        reasons = [] if may_change else [_("Only the county's recruiters can change this case.")]
-        reasons += _blocked_reasons(case, name)
+        if may_change:
+            reasons = _blocked_reasons(case, name)
+        else:
+            reasons = [_("Only the county's recruiters can change this case.")]
         options.append(
             TransitionOption(
                 name=name,

@@ -1,6 +1,9 @@
 """Shared fixtures. The database (PostgreSQL or SQLite) is chosen by scripts/test_database.py
 through DATABASE_URL; see the Makefile's pytest target."""
 
+import ipaddress
+import socket
+
 import pytest
 from django.db import connection
 from django.test import override_settings
@@ -116,3 +119,59 @@ def superuser():
 def on_postgresql():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (tests fell back to SQLite)")
+
+
+class FakeDNS:
+    """``socket.getaddrinfo`` for the tests: no test depends on outside DNS.
+
+    Names under the reserved ``.example`` top-level domain (RFC 2606) resolve to
+    ``PUBLIC_ADDRESS`` unless a test gives them other addresses with ``add`` (none: the name
+    does not exist). IP addresses, ``localhost`` and this machine's name go to the real
+    resolver; any other name does not exist. ``lookups`` lists the names answered here.
+    """
+
+    PUBLIC_ADDRESS = "93.184.215.14"  # example.com's: a public internet address
+
+    def __init__(self, real):
+        self.real = real
+        self.names: dict[str, tuple[str, ...]] = {}
+        self.lookups: list[str] = []
+        self.local = {"localhost", socket.gethostname().lower()}
+
+    def add(self, name: str, *addresses: str) -> None:
+        self.names[name.lower().rstrip(".")] = addresses
+
+    def __call__(self, host, port, family=0, type=0, proto=0, flags=0):
+        name = (host.decode() if isinstance(host, bytes) else host or "").lower().rstrip(".")
+        if name not in self.names and (
+            not name or name in self.local or name.endswith(".localhost") or _is_ip(name)
+        ):
+            return self.real(host, port, family, type, proto, flags)
+        self.lookups.append(name)
+        default = (self.PUBLIC_ADDRESS,) if name == "example" or name.endswith(".example") else ()
+        addresses = self.names.get(name, default)
+        if not addresses:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        port = int(port or 0)
+        return [
+            (socket.AF_INET6, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (a, port, 0, 0))
+            if ":" in a
+            else (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (a, port))
+            for a in addresses
+        ]
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.fixture(autouse=True)
+def dns(monkeypatch):
+    """The fake resolver (see ``FakeDNS``): webhook URLs are checked against DNS answers."""
+    fake = FakeDNS(socket.getaddrinfo)
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    return fake

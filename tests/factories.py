@@ -47,7 +47,8 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.invalid")
-    is_staff = True
+    is_superuser = False
+    is_staff = factory.LazyAttribute(lambda u: u.is_superuser)  # the admin is theirs alone
     password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
 
     @factory.post_generation

@@ -5,6 +5,7 @@
     python3 docs/examples/sync_client.py sync              # pull what changed since last run
     python3 docs/examples/sync_client.py progress 7 60     # set enrollment 7 to 60 %
     python3 docs/examples/sync_client.py receive 8099 SECRET   # a webhook receiver
+    # (on your own machine: start Polku with POLKU_WEBHOOK_ALLOW_LOOPBACK=true to reach it)
 
 ``sync`` pages through every list your token may read, following ``next`` while
 ``has_more``, and stores each list's ``next_cursor`` in ``polku_sync_state.json`` so the next

@@ -2,13 +2,16 @@
 
 Input serializers are strict: unknown fields are an error (a typo must not be silently
 ignored). Output serializers build plain dicts from rows the selectors already joined, and
-leave out what the caller's scope may not see (``contact`` and ``permit`` are null then).
+leave out what the caller may not see (``recruitment.authz.case_visibility``, narrowed by the
+token's scopes): ``contact``, ``permit`` and each milestone are null then.
 """
 
 from __future__ import annotations
 
 from django.http import QueryDict
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from credentials.models import (
@@ -22,6 +25,7 @@ from credentials.models import (
     Programme,
     TrainingState,
 )
+from recruitment import authz
 from recruitment.models import CaseState, CEFRLevel, Organisation, RecognitionOutcome
 from recruitment.parsing import MAX_ID, MAX_INT, parse_id
 
@@ -132,12 +136,15 @@ class CaseContactSerializer(serializers.Serializer):
 
 
 class CaseMilestonesSerializer(serializers.Serializer):
+    """Each milestone is null where your organisation does not see its track (recognition:
+    counties only; training and language: counties and institutions; see docs/api.md)."""
+
     recognition_submitted_on = serializers.DateField(allow_null=True)
     recognition_decided_on = serializers.DateField(allow_null=True)
     recognition_outcome = serializers.ChoiceField(
-        choices=[("", "none"), *RecognitionOutcome.choices], allow_blank=True
+        choices=[("", "none"), *RecognitionOutcome.choices], allow_blank=True, allow_null=True
     )
-    training_in_progress = serializers.BooleanField()
+    training_in_progress = serializers.BooleanField(allow_null=True)
     language_requirement_met_on = serializers.DateField(allow_null=True)
 
 
@@ -147,9 +154,26 @@ class CasePermitSerializer(serializers.Serializer):
     valid_until = serializers.DateField(allow_null=True)
 
 
+# The milestones a case shows (permit milestones are shown as ``permit``), and which are dates.
+MILESTONES = (
+    "recognition_submitted_on",
+    "recognition_decided_on",
+    "recognition_outcome",
+    "training_in_progress",
+    "language_requirement_met_on",
+)
+MILESTONE_DATES = {
+    "recognition_submitted_on",
+    "recognition_decided_on",
+    "language_requirement_met_on",
+}
+
+
 class CaseSerializer(serializers.Serializer):
-    """A case as partners see it. ``contact`` is only for the case's own county; ``permit``
-    only with the permits:read scope (never for educational institutions)."""
+    """A case as partners see it: ``contact`` only for the case's own county; ``permit`` only
+    where the permit track is visible (the county, employment services linked to the case,
+    with permits:read; never educational institutions); each milestone likewise by its
+    track. The view passes ``visibilities`` (case id → CaseVisibility) for a page of cases."""
 
     id = serializers.IntegerField()
     number = serializers.CharField()
@@ -180,6 +204,9 @@ class CaseSerializer(serializers.Serializer):
         """``case`` is a Case or a row of ``selectors.case_list_for_api`` (a dict)."""
         principal = self.context["principal"]
         row = case if isinstance(case, dict) else case_row(case)
+        visibility = self.context.get("visibilities", {}).get(row["id"])
+        if visibility is None:
+            visibility = principal.visibilities([(row["id"], row["county_id"])])[row["id"]]
         state = row["state"]
         data = {
             "id": row["id"],
@@ -198,22 +225,21 @@ class CaseSerializer(serializers.Serializer):
                 "last_name": row["candidate__last_name"],
             },
             "milestones": {
-                "recognition_submitted_on": _date(row["recognition_submitted_on"]),
-                "recognition_decided_on": _date(row["recognition_decided_on"]),
-                "recognition_outcome": row["recognition_outcome"],
-                "training_in_progress": row["training_in_progress"],
-                "language_requirement_met_on": _date(row["language_requirement_met_on"]),
+                name: (_date(row[name]) if name in MILESTONE_DATES else row[name])
+                if visibility.sees_milestone(name)
+                else None
+                for name in MILESTONES
             },
             "permit": None,
             "contact": None,
         }
-        if principal.sees_permits(row["county_id"]):
+        if visibility.sees_track(authz.PERMIT):
             data["permit"] = {
                 "applied_on": _date(row["permit_applied_on"]),
                 "granted_on": _date(row["permit_granted_on"]),
                 "valid_until": _date(row["permit_valid_until"]),
             }
-        if principal.sees_contact_details(row["county_id"]):
+        if visibility.sees_contact_details:
             data["contact"] = {
                 "email": row["candidate__email"],
                 "phone": row["candidate__phone"],
@@ -601,8 +627,22 @@ class SubscriptionWithSecretSerializer(SubscriptionSerializer):
         return {**super().to_representation(s), "secret": s.secret}
 
 
+@extend_schema_field(OpenApiTypes.URI)
+class WebhookURLField(serializers.CharField):
+    """A webhook URL, judged by the destination policy in the service (why a URL is refused:
+    scheme, user name, port, address), not by a generic URL check that only says "invalid"."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 500)
+        kwargs.setdefault(
+            "help_text",
+            "https:// (port 443) to a public internet address; see the webhooks section.",
+        )
+        super().__init__(**kwargs)
+
+
 class SubscriptionCreateSerializer(StrictSerializer):
-    url = serializers.URLField(max_length=500)
+    url = WebhookURLField()
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=EventType.choices),
         required=False,
@@ -612,11 +652,16 @@ class SubscriptionCreateSerializer(StrictSerializer):
 
 
 class SubscriptionUpdateSerializer(StrictSerializer):
-    url = serializers.URLField(max_length=500, required=False)
+    url = WebhookURLField(required=False)
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=EventType.choices), required=False
     )
     active = serializers.BooleanField(required=False)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(_("Send at least one field to change."))
+        return attrs
 
 
 # --- CSV import ------------------------------------------------------------------------------
@@ -634,6 +679,9 @@ class CsvImportSerializer(serializers.Serializer):
     error_rows = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
+    failure_reason = serializers.CharField(
+        help_text="Why a failed import stopped (empty unless status is failed)."
+    )
     report_url = serializers.CharField(help_text="Row-by-row report (CSV).")
 
     def to_representation(self, imp):
@@ -651,6 +699,7 @@ class CsvImportSerializer(serializers.Serializer):
             "error_rows": imp.error_rows,
             "created_at": _datetime(imp.created_at),
             "finished_at": _datetime(imp.finished_at),
+            "failure_reason": imp.failure_reason,
             "report_url": request.build_absolute_uri(path) if request else path,
         }
 

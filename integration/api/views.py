@@ -29,7 +29,7 @@ from credentials.models import (
 )
 from recruitment import services as case_services
 from recruitment.errors import PolkuError
-from recruitment.models import Case, OrganisationKind, permit_blocker
+from recruitment.models import Case, OrganisationKind
 
 from .. import selectors, services
 from . import filters
@@ -181,13 +181,17 @@ class CaseViewSet(TrackViewSet):
         return selectors.cases_for_api(self.principal)
 
     def list(self, request):
-        queryset = (
-            self.get_queryset()
-            if getattr(self, "swagger_fake_view", False)
-            else selectors.case_list_for_api(self.principal)
+        if getattr(self, "swagger_fake_view", False):
+            return _list(self, self.get_queryset(), s.CaseSerializer)[1]
+        queryset = self.filter_queryset(selectors.case_list_for_api(self.principal))
+        page = self.paginate_queryset(queryset)
+        # What the caller sees of each case of the page (one query at most).
+        visibilities = self.principal.visibilities((row["id"], row["county_id"]) for row in page)
+        context = {**self.get_serializer_context(), "visibilities": visibilities}
+        response = self.get_paginated_response(
+            s.CaseSerializer(page, many=True, context=context).data
         )
-        page, response = _list(self, queryset, s.CaseSerializer)
-        self._log_access(page, "api:list")
+        self._log_access(page, "api:list", visibilities)
         return response
 
     def retrieve(self, request, pk=None):
@@ -195,15 +199,18 @@ class CaseViewSet(TrackViewSet):
         self._log_access([case], "api:read")
         return self.show(case)
 
-    def _log_access(self, cases, purpose: str) -> None:
-        """GDPR access log: one bulk insert per response (``cases``: Cases or list rows)."""
+    def _log_access(self, cases, purpose: str, visibilities=None) -> None:
+        """GDPR access log of the contact details shown: one bulk insert per response
+        (``cases``: Cases or list rows)."""
         rows = [
-            (c["candidate_id"], c["county_id"])
+            (c["id"], c["candidate_id"], c["county_id"])
             if isinstance(c, dict)
-            else (c.candidate_id, c.county_id)
+            else (c.pk, c.candidate_id, c.county_id)
             for c in cases
         ]
-        ids = [cid for cid, county_id in rows if self.principal.sees_contact_details(county_id)]
+        if visibilities is None:
+            visibilities = self.principal.visibilities((pk, county) for pk, _cid, county in rows)
+        ids = [cid for pk, cid, _county in rows if visibilities[pk].sees_contact_details]
         services.log_candidate_access(principal=self.principal, candidate_ids=ids, purpose=purpose)
 
     @extend_schema(
@@ -283,7 +290,8 @@ class CaseViewSet(TrackViewSet):
     @extend_schema(
         summary="Next steps of a case",
         description="The steps on the case's path to placement, with who acts, what blocks "
-        "each and whether it is done. Permit steps are left out without permits:read.",
+        "each and whether it is done: only the steps (and reasons) about data you may see "
+        "(a partner: the tracks its organisation handles; see the guide's visibility table).",
         responses=s.NextStepSerializer(many=True),
         parameters=[CASE_ID],
         tags=["cases"],
@@ -297,16 +305,8 @@ class CaseViewSet(TrackViewSet):
     )
     def next_steps(self, request, pk=None):
         case = self.get_object()
-        steps = [self._step(step) for step in credential_selectors.next_steps(case)]
-        if not self.principal.sees_permits(case.county_id):
-            # No permit data without permits:read: drop permit steps and permit reasons.
-            hidden = {permit_blocker(case)} - {None}
-            steps = [
-                {**step, "blocked_by": [b for b in step["blocked_by"] if b not in hidden]}
-                for step in steps
-                if not step["key"].startswith(("permit", "integration"))
-            ]
-        return self.respond(steps, version=case.version)
+        steps = credential_selectors.next_steps(case, visibility=self.principal.visibility(case))
+        return self.respond([self._step(step) for step in steps], version=case.version)
 
     @staticmethod
     def _step(step) -> dict:

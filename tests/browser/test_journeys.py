@@ -229,7 +229,7 @@ def test_org_admin_pages_and_swedish(page, check):
 
     page.get_by_role("link", name="Webhooks").click()
     page.get_by_label("API client").select_option(index=1)
-    page.get_by_label("URL").fill("https://hr.example.fi/polku")
+    page.get_by_label("URL").fill("https://hr.pirkanmaa.example/polku")
     page.get_by_label("Case changed state").check()
     page.get_by_role("button", name="Create subscription").click()
     expect(page.locator("#new-secret")).to_contain_text("whsec_")

@@ -143,3 +143,10 @@ def case_at(institution, employment_service):
     case.refresh_from_db()
     assert case.state == CaseState.IN_TRAINING
     return case
+
+
+@pytest.fixture
+def loopback_receivers(settings):
+    """Webhooks to receivers on this machine (pytest-httpserver on 127.0.0.1): allowed only
+    with the development setting, which the tests that deliver locally ask for explicitly."""
+    settings.POLKU_WEBHOOK_ALLOW_LOOPBACK = True

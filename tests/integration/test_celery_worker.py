@@ -45,7 +45,7 @@ def _database_url() -> str:
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_real_worker_delivers_outbox_events(httpserver, pirkanmaa):
+def test_a_real_worker_delivers_outbox_events(httpserver, loopback_receivers, pirkanmaa):
     _client, token = make_token(pirkanmaa, ALL_SCOPES)
     response = http(token).post(
         "/api/v1/webhooks/", {"url": httpserver.url_for("/hook")}, format="json"
@@ -72,6 +72,7 @@ def test_a_real_worker_delivers_outbox_events(httpserver, pirkanmaa):
             "DATABASE_URL": _database_url(),
             "CELERY_BROKER_URL": broker,
             "CACHE_URL": "locmemcache://worker",
+            "POLKU_WEBHOOK_ALLOW_LOOPBACK": "true",  # the receiver is pytest-httpserver
             "LOG_LEVEL": "WARNING",
         }
         worker = subprocess.Popen(

