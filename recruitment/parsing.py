@@ -47,6 +47,17 @@ def parse_int(value, *, low: int = 0, high: int = MAX_ID) -> int | None:
     return value if low <= value <= high else None
 
 
+def parse_whole_number(text) -> int | None:
+    """A whole number with an optional sign ("-3", "+7"), ASCII digits only, at most 18 digits
+    (it fits a 64-bit column and ``int`` never parses a huge string); ``None`` otherwise. For
+    fields where a negative number is out of range rather than no number (CSV import)."""
+    if not isinstance(text, str) or not text:
+        return None
+    sign, digits = (-1, text[1:]) if text[0] == "-" else (1, text.removeprefix("+"))
+    number = parse_int(digits, high=10**18 - 1) if len(digits) <= 18 else None
+    return None if number is None else sign * number
+
+
 def parse_id(value) -> int | None:
     """A primary key: a whole number from 1 to the bigint maximum, else ``None``."""
     return parse_int(value, low=1, high=MAX_ID)
