@@ -110,19 +110,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://polku")}
 # The API's rate limits are counted in this cache with atomic increments, shared by every web
 # worker: production needs Redis or Memcached (local memory counts per process; the database
-# cache's incr reads and writes back, losing counts under load).
+# cache's incr reads and writes back, losing counts under load). Checked below.
 SHARED_CACHE_BACKENDS = (
     "django.core.cache.backends.redis.RedisCache",
     "django.core.cache.backends.memcached.PyMemcacheCache",
     "django.core.cache.backends.memcached.PyLibMCCache",
     "django_redis.cache.RedisCache",
 )
-if PRODUCTION and CACHES["default"]["BACKEND"] not in SHARED_CACHE_BACKENDS:
-    raise ImproperlyConfigured(
-        "CACHE_URL must point at Redis or Memcached in production (e.g. "
-        "redis://host:6379/1): the API's rate limits are counted there for every web worker; "
-        f"got {CACHES['default']['BACKEND']}."
-    )
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -360,6 +354,11 @@ if PRODUCTION:
         _refusals.append("ALLOWED_HOSTS must name the host(s) Polku is served at, comma-separated")
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         _refusals.append("DATABASE_URL must point to PostgreSQL (postgres://…), not SQLite")
+    if CACHES["default"]["BACKEND"] not in SHARED_CACHE_BACKENDS:
+        _refusals.append(
+            "CACHE_URL must point at Redis or Memcached (e.g. redis://host:6379/1): the API's "
+            "rate limits are counted there for every web worker"
+        )
     if _refusals:
         raise ImproperlyConfigured(
             "DJANGO_ENV=production refuses to start: " + "; ".join(_refusals) + "."
