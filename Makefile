@@ -56,6 +56,9 @@ lint: install
 	$(BIN)/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run -v1
 
+# Production refuses a cache the web workers cannot share (the API's rate limits live there).
+PROD_ENV += CACHE_URL=redis://127.0.0.1:6379/1
+
 check-deploy: install
 	$(PROD_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 

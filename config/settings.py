@@ -55,6 +55,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: one log line per refused request; problem+json for every error on /api/.
+    "recruitment.middleware.RefusedRequestLogMiddleware",
+    "integration.api.middleware.ApiProblemMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -105,6 +108,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://polku")}
+# The API's rate limits are counted in this cache with atomic increments, shared by every web
+# worker: production needs Redis or Memcached (local memory counts per process; the database
+# cache's incr reads and writes back, losing counts under load). Checked below.
+SHARED_CACHE_BACKENDS = (
+    "django.core.cache.backends.redis.RedisCache",
+    "django.core.cache.backends.memcached.PyMemcacheCache",
+    "django.core.cache.backends.memcached.PyLibMCCache",
+    "django_redis.cache.RedisCache",
+)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -342,6 +354,11 @@ if PRODUCTION:
         _refusals.append("ALLOWED_HOSTS must name the host(s) Polku is served at, comma-separated")
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         _refusals.append("DATABASE_URL must point to PostgreSQL (postgres://…), not SQLite")
+    if CACHES["default"]["BACKEND"] not in SHARED_CACHE_BACKENDS:
+        _refusals.append(
+            "CACHE_URL must point at Redis or Memcached (e.g. redis://host:6379/1): the API's "
+            "rate limits are counted there for every web worker"
+        )
     if _refusals:
         raise ImproperlyConfigured(
             "DJANGO_ENV=production refuses to start: " + "; ".join(_refusals) + "."
@@ -351,7 +368,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Refused requests (4xx) are one line each (polku.refused), not Django's tracebacks.
+    "filters": {"one_line_refusals": {"()": "recruitment.middleware.OneLineRefusals"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["one_line_refusals"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -18,3 +18,7 @@ urlpatterns = [
     path("monitoring/", include("monitoring.urls")),
     path("api/v1/monitoring/", include("monitoring.api_urls")),
 ]
+
+# On /api/ paths: problem+json instead of the site's HTML error pages.
+handler404 = "integration.api.middleware.not_found"
+handler500 = "integration.api.middleware.server_error"

@@ -46,7 +46,7 @@ from recruitment.models import (
     RetentionCheck,
     Role,
 )
-from recruitment.validators import parse_whole_number
+from recruitment.parsing import parse_int
 
 from . import authz
 from .models import (
@@ -868,8 +868,8 @@ def to_cefr(test: str, value: Any, *, field: str = "level") -> str:
     text = str(value).strip() if value is not None else ""
     if text.upper() in YKI_TO_CEFR.values():
         return text.upper()
-    if test == LanguageTest.YKI and parse_whole_number(text) in YKI_TO_CEFR:
-        return YKI_TO_CEFR[parse_whole_number(text)]
+    if test == LanguageTest.YKI and parse_int(text) in YKI_TO_CEFR:
+        return YKI_TO_CEFR[parse_int(text)]
     if test == LanguageTest.CIVIL_SERVICE and text.lower() in CIVIL_SERVICE_TO_CEFR:
         return CIVIL_SERVICE_TO_CEFR[text.lower()]
     hints = {

@@ -43,7 +43,7 @@ from credentials import services as credential_services
 from credentials.models import SUB_SKILLS
 from recruitment import csv_export
 from recruitment.errors import PolkuError, ScopeDenied
-from recruitment.validators import parse_whole_number
+from recruitment.parsing import parse_whole_number
 
 from . import selectors
 from .models import CsvImport

@@ -9,18 +9,18 @@ app_name = "integration"
 urlpatterns = [
     path("organisation/api-clients/", views.api_clients, name="api_clients"),
     path(
-        "organisation/api-clients/<int:pk>/revoke/",
+        "organisation/api-clients/<id:pk>/revoke/",
         views.api_client_revoke,
         name="api_client_revoke",
     ),
     path("organisation/webhooks/", views.webhooks, name="webhooks"),
     path(
-        "organisation/webhooks/<int:pk>/<slug:action>/",
+        "organisation/webhooks/<id:pk>/<slug:action>/",
         views.webhook_action,
         name="webhook_action",
     ),
     path("imports/", views.csv_imports, name="csv_imports"),
-    path("imports/<int:pk>/", views.csv_import_detail, name="csv_import_detail"),
-    path("imports/<int:pk>/status/", views.csv_import_status, name="csv_import_status"),
-    path("imports/<int:pk>/report.csv", views.csv_import_report, name="csv_import_report"),
+    path("imports/<id:pk>/", views.csv_import_detail, name="csv_import_detail"),
+    path("imports/<id:pk>/status/", views.csv_import_status, name="csv_import_status"),
+    path("imports/<id:pk>/report.csv", views.csv_import_report, name="csv_import_report"),
 ]

@@ -20,6 +20,7 @@ from recruitment import selectors as core_selectors
 from recruitment.actors import Actor
 from recruitment.errors import PolkuError
 from recruitment.forms import add_domain_error
+from recruitment.parsing import MAX_INT, parse_int
 
 from . import imports, selectors, services
 from .forms import ApiClientForm, CsvUploadForm, WebhookForm
@@ -147,10 +148,7 @@ def webhooks(request):
 @require_POST
 def webhook_action(request, pk: int, action: str):
     subscription = get_object_or_404(selectors.subscriptions_for_user(request.user), pk=pk)
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        version = 0
+    version = parse_int(request.POST.get("version", ""), high=MAX_INT) or 0
     try:
         if action == "toggle":
             subscription = services.update_subscription(

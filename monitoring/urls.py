@@ -8,6 +8,6 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("tables/<slug:key>.csv", views.table_csv, name="table_csv"),
     path("reports/", views.reports, name="reports"),
-    path("reports/<int:pk>/status/", views.report_status, name="report_status"),
-    path("reports/<int:pk>/pdf/", views.report_pdf, name="report_pdf"),
+    path("reports/<id:pk>/status/", views.report_status, name="report_status"),
+    path("reports/<id:pk>/pdf/", views.report_pdf, name="report_pdf"),
 ]

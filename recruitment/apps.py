@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.urls import register_converter
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,6 +8,12 @@ class RecruitmentConfig(AppConfig):
     name = "recruitment"
     verbose_name = _("Recruitment")
     default = True
+
+    def ready(self) -> None:
+        from .parsing import IdConverter
+
+        # ``<id:pk>`` in every app's URL patterns: ids only ASCII digits within bigint range.
+        register_converter(IdConverter, "id")
 
 
 class PolkuAdminConfig(admin_apps.AdminConfig):

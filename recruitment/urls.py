@@ -16,6 +16,6 @@ urlpatterns = [
     path("cases/<str:number>/placement/", views.case_placement, name="case_placement"),
     path("cases/<str:number>/retention/", views.case_retention, name="case_retention"),
     path("organisation/members/", views.members, name="members"),
-    path("organisation/members/<int:pk>/remove/", views.member_remove, name="member_remove"),
+    path("organisation/members/<id:pk>/remove/", views.member_remove, name="member_remove"),
     path("aggregates-only/", views.aggregates_only, name="aggregates_only"),
 ]

@@ -38,16 +38,3 @@ def validate_business_id(value: str) -> None:
             _("Business ID %(value)s has a wrong check digit.") % {"value": value},
             code="business_id_checksum",
         )
-
-
-# An optional sign and ASCII digits, nothing else: ``str.isdigit`` and ``int`` also take other
-# scripts' digits ("²", "٣", "５"), surrounding spaces and underscores ("1_000"). At most 18
-# digits, so the number fits a 64-bit column and ``int`` never parses a huge string.
-WHOLE_NUMBER_RE = re.compile(r"[+-]?[0-9]{1,18}")
-
-
-def parse_whole_number(text: str) -> int | None:
-    """``text`` as an int when it is a whole number written in ASCII digits, else None."""
-    if not isinstance(text, str) or not WHOLE_NUMBER_RE.fullmatch(text):
-        return None
-    return int(text)

@@ -34,6 +34,7 @@ from .forms import (
     refresh_version,
 )
 from .models import Case, Role
+from .parsing import parse_int
 
 PAGE_SIZES = (25, 50, 100)
 T = TypeVar("T")
@@ -85,10 +86,7 @@ def case_list(request):
     )
     arguments = form.search_arguments() if request.GET else CaseFilterForm().search_arguments()
     cases = selectors.search_cases(request.user, **arguments)
-    try:
-        per_page = int(request.GET.get("per_page", PAGE_SIZES[0]))
-    except ValueError:
-        per_page = PAGE_SIZES[0]
+    per_page = parse_int(request.GET.get("per_page", ""))
     if per_page not in PAGE_SIZES:
         per_page = PAGE_SIZES[0]
     paginator = Paginator(cases, per_page)

@@ -15,6 +15,7 @@ GOOD = {
     "SECRET_KEY": "k7Qp2-Zr9xLw4_Tn8vYb3mHs6cJd1fGe5aUo0iRq-WzXy2NtVb",
     "ALLOWED_HOSTS": "polku.example.fi",
     "DATABASE_URL": "postgres://polku@polku-db.invalid:5432/polku",
+    "CACHE_URL": "redis://polku-cache.invalid:6379/1",
 }
 
 
@@ -43,6 +44,11 @@ def test_good_production_settings_import():
     assert result.returncode == 0, result.stderr
 
 
+def test_memcached_is_a_shared_cache_too():
+    result = _import_settings(CACHE_URL="pymemcache://polku-cache.invalid:11211")
+    assert result.returncode == 0, result.stderr
+
+
 @pytest.mark.parametrize(
     ("overrides", "named"),
     [
@@ -56,6 +62,11 @@ def test_good_production_settings_import():
         ({"DATABASE_URL": "sqlite:///var/polku.sqlite3"}, "DATABASE_URL"),
         ({"DATABASE_URL": ""}, "DATABASE_URL"),  # empty: the SQLite default
         ({"DATABASE_URL": None}, "DATABASE_URL"),
+        # The API's rate limits need a cache every web worker shares (issue 10, item 8).
+        ({"CACHE_URL": None}, "CACHE_URL"),  # the local-memory default
+        ({"CACHE_URL": "locmemcache://polku"}, "CACHE_URL"),
+        ({"CACHE_URL": "dbcache://polku_cache"}, "CACHE_URL"),  # incr is not atomic there
+        ({"CACHE_URL": "dummycache://"}, "CACHE_URL"),
     ],
 )
 def test_production_refuses_to_start_naming_the_variable(overrides, named):
@@ -77,6 +88,10 @@ def test_every_problem_is_named_at_once():
 
 def test_development_needs_none_of_them():
     result = _import_settings(
-        DJANGO_ENV="development", SECRET_KEY=None, ALLOWED_HOSTS=None, DATABASE_URL=None
+        DJANGO_ENV="development",
+        SECRET_KEY=None,
+        ALLOWED_HOSTS=None,
+        DATABASE_URL=None,
+        CACHE_URL=None,
     )
     assert result.returncode == 0, result.stderr

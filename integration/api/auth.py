@@ -4,13 +4,16 @@
   Unknown, expired and revoked tokens get 401 problem+json saying which.
 - Session authentication (with CSRF) for signed-in users, e.g. county recruiters.
 - Every view names the scope each method needs; ``ScopePermission`` checks it.
-- ``ClientRateThrottle`` limits each client (or user) on its own key in the default cache
-  (Redis when ``CACHE_URL`` points there).
+- ``ClientRateThrottle`` limits each client (or user) with atomic counters in the shared
+  default cache (Redis or Memcached in production, ``CACHE_URL``).
 """
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions, permissions, throttling
 
@@ -113,18 +116,65 @@ class ScopePermission(permissions.BasePermission):
         return True
 
 
-class ClientRateThrottle(throttling.SimpleRateThrottle):
-    """Requests per client (token) or per user (session), counted in the default cache."""
+class ClientRateThrottle(throttling.BaseThrottle):
+    """Requests per client (token) or per user (session): at most N in any period (e.g. 1,200
+    in any 60 seconds), counted in the shared default cache so the limit holds across every
+    gunicorn worker and host (production requires Redis or Memcached, config/settings.py).
+
+    The period is cut into ``SLOTS`` slots; each slot has a counter in the cache, raised with
+    the cache's atomic ``incr``. A request counts itself first, then adds up the counters of
+    the current slot and the ``SLOTS`` before it (at least one whole period): over the limit,
+    it takes its count back and is refused. Since every admitted request counts itself before
+    it looks, two concurrent requests can never both take the last place (the old version
+    read a history list, appended and wrote it back: parallel requests overwrote each other).
+    """
 
     scope = "client"
+    SLOTS = 6
+    key_prefix = "polku:throttle"
 
-    def get_rate(self):
-        return settings.POLKU_API_THROTTLE_RATES[self.scope]
+    def rate(self) -> tuple[int, int]:
+        number, period = settings.POLKU_API_THROTTLE_RATES[self.scope].split("/")
+        return int(number), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
 
-    def get_cache_key(self, request, view):
+    def ident(self, request) -> str:
         principal = request.auth if isinstance(request.auth, Principal) else None
-        ident = principal.key if principal else f"ip:{self.get_ident(request)}"
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+        return principal.key if principal else f"ip:{self.get_ident(request)}"
+
+    def allow_request(self, request, view):
+        limit, period = self.rate()
+        width = period / self.SLOTS
+        now = time.time()
+        current = int(now // width)
+        base = f"{self.key_prefix}:{self.scope}:{self.ident(request)}"
+        keys = [f"{base}:{slot}" for slot in range(current - self.SLOTS, current + 1)]
+        self._count(keys[-1], timeout=int(period + 2 * width) + 1)
+        counts = cache.get_many(keys)
+        total = sum(counts.values())
+        if total <= limit:
+            return True
+        cache.decr(keys[-1])  # a refused request does not count
+        # Wait until enough of the oldest slots have left the window for one more request:
+        # the oldest leaves when the current slot ends, the next one a slot later, and so on.
+        dropped, excess, self._wait = 0, total - limit, current * width - now
+        for key in keys[:-1]:
+            if dropped >= excess:
+                break
+            dropped += counts.get(key, 0)
+            self._wait += width
+        return False
+
+    @staticmethod
+    def _count(key: str, *, timeout: int) -> int:
+        try:
+            return cache.incr(key)
+        except ValueError:  # first request of the slot
+            if cache.add(key, 1, timeout):
+                return 1
+            return cache.incr(key)
+
+    def wait(self):
+        return getattr(self, "_wait", None)
 
 
 class BulkRateThrottle(ClientRateThrottle):

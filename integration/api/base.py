@@ -16,13 +16,15 @@ import time
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils.dateparse import parse_datetime
+from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, parsers, renderers, viewsets
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.utils.urls import replace_query_param
+
+from recruitment.parsing import MAX_INT, parse_id, parse_int, parse_moment
 
 from .. import selectors, services
 from .auth import (
@@ -42,8 +44,34 @@ logger = logging.getLogger("polku.api")
 # --- Parsing ---------------------------------------------------------------------------------
 
 
+MAX_JSON_DEPTH = 32
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def json_shape(value) -> tuple[int, bool]:
+    """How deeply arrays and objects nest in ``value``, and whether any string (key or value)
+    holds a NUL character, which no text column can store (without recursion)."""
+    deepest, nul, stack = 0, False, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(item, dict):
+            nul = nul or any("\x00" in key for key in item)
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+        elif isinstance(item, str):
+            nul = nul or "\x00" in item
+    return deepest, nul
+
+
 class LimitedJSONParser(parsers.JSONParser):
-    """JSON bodies up to ``POLKU_API_MAX_BODY_BYTES``; larger ones get 413."""
+    """JSON bodies up to ``POLKU_API_MAX_BODY_BYTES`` (larger: 413) and ``MAX_JSON_DEPTH``
+    levels of nesting (deeper: 400, before anything recurses through them). NaN and Infinity
+    are not JSON and are refused too, and so is text with NUL characters (400)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.POLKU_API_MAX_BODY_BYTES
@@ -53,11 +81,25 @@ class LimitedJSONParser(parsers.JSONParser):
         if len(raw) > limit:
             raise PayloadTooLarge()
         try:
-            return json.loads(raw.decode("utf-8"))
+            data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+        except RecursionError as exc:  # nested beyond the decoder's own limit
+            raise self._too_deep() from exc
         except (ValueError, UnicodeDecodeError) as exc:
             raise exceptions.ParseError(
                 _("The body is not valid JSON: %(error)s") % {"error": exc}
             ) from exc
+        depth, nul = json_shape(data)
+        if depth > MAX_JSON_DEPTH:
+            raise self._too_deep()
+        if nul:
+            raise exceptions.ParseError(_("Text in the body may not contain NUL characters."))
+        return data
+
+    @staticmethod
+    def _too_deep():
+        return exceptions.ParseError(
+            _("The JSON body nests more than %(max)s levels deep.") % {"max": MAX_JSON_DEPTH}
+        )
 
 
 # --- ETags -----------------------------------------------------------------------------------
@@ -73,12 +115,12 @@ def required_version(request) -> int:
     if not header:
         raise PreconditionRequired()
     value = header[2:] if header.startswith("W/") else header
-    value = value.strip().strip('"')
-    if not value.isdigit() or len(value) > 9:
+    version = parse_int(value.strip().strip('"'), low=0, high=MAX_INT)
+    if version is None:
         raise exceptions.ValidationError(
             {"If-Match": [_('Send the ETag you read, e.g. If-Match: "3".')]}
         )
-    return int(value)
+    return version
 
 
 # --- Pagination ------------------------------------------------------------------------------
@@ -96,7 +138,8 @@ class KeysetPagination(BasePagination):
         raw = request.query_params.get("page_size")
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        size = parse_int(raw, low=1, high=self.max_page_size)
+        if size is None:
             raise exceptions.ValidationError(
                 {
                     "page_size": [
@@ -104,7 +147,7 @@ class KeysetPagination(BasePagination):
                     ]
                 }
             )
-        return int(raw)
+        return size
 
     @staticmethod
     def encode(updated_at: dt.datetime, pk: int) -> str:
@@ -117,10 +160,10 @@ class KeysetPagination(BasePagination):
             padded = cursor + "=" * (-len(cursor) % 4)
             text = base64.urlsafe_b64decode(padded.encode("ascii")).decode()
             stamp, pk = text.rsplit("|", 1)
-            moment = parse_datetime(stamp)
-            if moment is None or moment.tzinfo is None:
-                raise ValueError(stamp)
-            return moment, int(pk)
+            moment, number = parse_moment(stamp), parse_id(pk)
+            if moment is None or number is None:
+                raise ValueError(text)
+            return moment, number
         except (ValueError, UnicodeError, binascii.Error) as exc:
             raise exceptions.ValidationError(
                 {"cursor": [_("This cursor is not valid; start again without one.")]}
@@ -297,16 +340,33 @@ class PolkuViewSet(viewsets.GenericViewSet):
     def principal(self):
         return principal_of(self.request)
 
+    def object_id(self) -> int:
+        """The id in the URL path: the one id parser's, or 404 (also for "²" or 10**30)."""
+        pk = parse_id(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field))
+        if pk is None:
+            raise Http404
+        return pk
+
     def initial(self, request, *args, **kwargs):
         self._started = time.monotonic()
-        length = request.META.get("CONTENT_LENGTH") or "0"
+        # The method first: TRACE or PUT on an endpoint that has no such handler is a 405
+        # (with Allow), whoever asks, not a 401/403 about scopes the method never needs.
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise exceptions.MethodNotAllowed(request.method)
+        raw = request.META.get("CONTENT_LENGTH") or "0"
         limit = getattr(self, "max_body_bytes", settings.POLKU_API_MAX_BODY_BYTES)
-        if length.isdigit() and int(length) > limit:
+        length = parse_int(raw, high=10**30)
+        if length is None:
+            raise exceptions.ParseError(_("The Content-Length header is not a byte count."))
+        if length > limit:
             raise PayloadTooLarge()
         super().initial(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code >= 400:
+            return response  # refused: one line from recruitment.middleware; 5xx: a traceback
         auth = getattr(request, "_auth", None)
         # Identifiers only: no query strings, bodies, names or tokens in the log.
         logger.info(

@@ -1,8 +1,15 @@
-"""django-filter filter sets of the partner API (every list takes ``updated_since``)."""
+"""django-filter filter sets of the partner API (every list takes ``updated_since``).
+
+Ids and moments in query strings are read by ``recruitment.parsing``, the one parser for
+user input: a bad value is a 400 problem naming the parameter, never a 500 or a silent guess.
+"""
 
 from __future__ import annotations
 
 import django_filters
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from credentials.models import (
     IntegrationStep,
@@ -18,13 +25,39 @@ from credentials.models import (
     TrainingState,
 )
 from recruitment.models import Case, CaseState
+from recruitment.parsing import MAX_ID, IdFormField, MomentFormField
+
+
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(django_filters.Filter):
+    field_class = IdFormField
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class MomentFilter(django_filters.Filter):
+    field_class = MomentFormField
 
 
 class SyncFilterSet(django_filters.FilterSet):
-    updated_since = django_filters.IsoDateTimeFilter(
+    """Every list's filters: strict like request bodies. A parameter sent empty (``?state=``)
+    is a 400 naming it, not silently no filter."""
+
+    def get_form_class(self):
+        class StrictFilterForm(super().get_form_class()):
+            def clean(self):
+                data = super().clean()
+                for name in self.fields:
+                    if name in self.data and "" in self.data.getlist(name):
+                        self.add_error(name, _("Give a value, or leave the parameter out."))
+                return data
+
+        return StrictFilterForm
+
+    updated_since = MomentFilter(
         field_name="updated_at",
         lookup_expr="gte",
-        help_text="Only rows changed at or after this moment (ISO 8601 with time zone).",
+        help_text="Only rows changed at or after this moment: ISO 8601 with its UTC offset "
+        "(e.g. 2026-01-01T00:00:00Z; + written as %2B), offsets up to ±14:00.",
     )
 
 
@@ -42,7 +75,7 @@ class CaseFilter(SyncFilterSet):
 
 
 class TrackFilterSet(SyncFilterSet):
-    case = django_filters.NumberFilter(field_name="case_id", help_text="Case id.")
+    case = IdFilter(field_name="case_id", help_text="Case id.")
     case_number = django_filters.CharFilter(field_name="case__number")
 
 

@@ -31,10 +31,7 @@ def _validated(serializer_class, data):
 
 class _OwnObjects(PolkuViewSet):
     def get_object(self):
-        pk = str(self.kwargs.get("pk", ""))
-        if not pk.isdigit():
-            raise Http404
-        obj = self.get_queryset().filter(pk=pk).first()
+        obj = self.get_queryset().filter(pk=self.object_id()).first()
         if obj is None:
             raise Http404
         return obj

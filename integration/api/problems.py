@@ -3,17 +3,26 @@
 validation errors, ``errors`` per field.
 
 It maps the project's ``PolkuError`` hierarchy, Django's ``ValidationError``, ``Http404``,
-``PermissionDenied`` and ``RequestDataTooBig``, and every DRF ``APIException`` (parse errors,
-authentication, throttling, unsupported media types).
+``PermissionDenied``, ``RequestDataTooBig`` and other ``SuspiciousOperation``s, and every DRF
+``APIException`` (parse errors, authentication, throttling, unsupported media types, methods).
+What happens outside DRF on an API path (unknown URLs, server errors, refused hosts) is
+answered in the same shape by ``integration.api.middleware``.
 """
 
 from __future__ import annotations
 
+import json
 from http import HTTPStatus
 
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -69,15 +78,9 @@ class Problem(serializers.Serializer):
     )
 
 
-def problem_response(
-    *,
-    status: int,
-    code: str,
-    detail: str,
-    errors: dict | None = None,
-    headers: dict | None = None,
-    extra: dict | None = None,
-) -> Response:
+def problem_body(
+    *, status: int, code: str, detail: str, errors: dict | None = None, extra: dict | None = None
+) -> dict:
     body = {
         "type": PROBLEM_TYPE_BASE + code,
         "title": HTTPStatus(status).phrase,
@@ -89,7 +92,29 @@ def problem_response(
         body["errors"] = errors
     if extra:
         body.update(extra)
+    return body
+
+
+def problem_response(
+    *,
+    status: int,
+    code: str,
+    detail: str,
+    errors: dict | None = None,
+    headers: dict | None = None,
+    extra: dict | None = None,
+) -> Response:
+    body = problem_body(status=status, code=code, detail=detail, errors=errors, extra=extra)
     return Response(body, status=status, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def plain_problem_response(*, status: int, code: str, detail: str) -> HttpResponse:
+    """The same body as a plain Django response, for answers made outside DRF (unknown
+    URLs, server errors, refused hosts: ``integration.api.middleware``)."""
+    body = problem_body(status=status, code=code, detail=detail)
+    return HttpResponse(
+        json.dumps(body, ensure_ascii=False), status=status, content_type=PROBLEM_CONTENT_TYPE
+    )
 
 
 def _field_errors(detail) -> dict:
@@ -150,6 +175,10 @@ def problem_for(exc) -> Response | None:
 
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        exc = exceptions.ParseError(_("The form has too many fields or files."))
+    elif isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ParseError(_("The request is malformed."))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found (or not visible to you)."))
     elif isinstance(exc, PermissionDenied):

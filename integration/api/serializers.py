@@ -8,6 +8,7 @@ token's scopes): ``contact``, ``permit`` and each milestone are null then.
 
 from __future__ import annotations
 
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -26,21 +27,82 @@ from credentials.models import (
 )
 from recruitment import authz
 from recruitment.models import CaseState, CEFRLevel, Organisation, RecognitionOutcome
+from recruitment.parsing import MAX_ID, MAX_INT, parse_id
 
 from ..models import CsvImport, EventType
 
 # --- Base ------------------------------------------------------------------------------------
 
 
+def _json_type_error(field, value) -> str | None:
+    """Why ``value`` (from a JSON body) has the wrong type for ``field``; None when it fits.
+
+    DRF coerces on its own: 42 becomes "42" for a CharField, "7" becomes 7 for an
+    IntegerField and "yes" becomes True for a BooleanField. The API promises JSON types
+    instead (docs/api.md, "Errors"): a wrong type is a 400 naming the field."""
+    if value is None or isinstance(field, serializers.JSONField | serializers.FileField):
+        return None  # null: the field's allow_null decides
+    if isinstance(field, serializers.BooleanField):
+        return None if isinstance(value, bool) else _("Must be true or false.")
+    if isinstance(field, serializers.IntegerField):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return None if ok else _("Must be a whole number.")
+    if isinstance(field, serializers.ListField | serializers.MultipleChoiceField):
+        if not isinstance(value, list):
+            return _("Must be a list.")
+        child = getattr(field, "child", None)
+        errors = [_json_type_error(child, item) for item in value] if child else []
+        return next((e for e in errors if e), None)
+    if isinstance(field, serializers.Serializer | serializers.DictField):
+        return None if isinstance(value, dict) else _("Must be an object.")
+    if isinstance(
+        field,
+        serializers.CharField
+        | serializers.ChoiceField
+        | serializers.DateField
+        | serializers.DateTimeField
+        | serializers.RelatedField,
+    ):
+        return None if isinstance(value, str) else _("Must be a string.")
+    return None
+
+
 class StrictSerializer(serializers.Serializer):
-    """Rejects fields it does not know, naming them."""
+    """Rejects fields it does not know, naming them, and values of the wrong JSON type
+    (``_json_type_error``). Multipart form fields are text by nature and keep DRF's
+    parsing (e.g. ``apply_valid_rows=true`` of a CSV upload)."""
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
                 raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
+            if not isinstance(data, QueryDict):
+                wrong = {
+                    name: [error]
+                    for name, value in data.items()
+                    if (error := _json_type_error(self.fields[name], value))
+                }
+                if wrong:
+                    raise serializers.ValidationError(wrong)
         return super().to_internal_value(data)
+
+
+class IdField(serializers.IntegerField):
+    """An id in a request body: the one id parser's rule (1 to the bigint maximum)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        number = parse_id(data)
+        if number is None:
+            raise serializers.ValidationError(
+                _("Give an id: a whole number from 1 up (digits only).")
+            )
+        return number
 
 
 class OrganisationCodeField(serializers.SlugRelatedField):
@@ -288,7 +350,7 @@ class EnrollmentSerializer(serializers.Serializer):
 
 
 class EnrollmentCreateSerializer(StrictSerializer):
-    case = serializers.IntegerField(min_value=1, help_text="Case id.")
+    case = IdField(help_text="Case id.")
     institution = OrganisationCodeField(
         required=False,
         help_text="Institution code. Institutions may leave it out (their own is used).",
@@ -317,8 +379,10 @@ class EnrollmentInterruptSerializer(StrictSerializer):
 
 
 class EnrollmentBulkItemSerializer(StrictSerializer):
-    id = serializers.IntegerField(min_value=1)
-    version = serializers.IntegerField(min_value=1, help_text="The version you read (ETag).")
+    id = IdField()
+    version = serializers.IntegerField(
+        min_value=1, max_value=MAX_INT, help_text="The version you read (ETag)."
+    )
     action = serializers.ChoiceField(
         choices=[
             ("update", "update"),
@@ -375,7 +439,7 @@ class LanguageCertificateSerializer(serializers.Serializer):
 
 
 class LanguageCertificateCreateSerializer(StrictSerializer):
-    case = serializers.IntegerField(min_value=1)
+    case = IdField(help_text="Case id.")
     language = serializers.ChoiceField(choices=Language.choices)
     test = serializers.ChoiceField(choices=LanguageTest.choices)
     issuer = OrganisationCodeField(required=False, allow_null=True)
@@ -423,7 +487,7 @@ class PermitSerializer(serializers.Serializer):
 
 
 class PermitCreateSerializer(StrictSerializer):
-    case = serializers.IntegerField(min_value=1)
+    case = IdField(help_text="Case id.")
     permit_type = serializers.ChoiceField(choices=PermitType.choices)
     permit_kind = serializers.ChoiceField(choices=PermitKind.choices)
     applied_on = serializers.DateField()
@@ -438,8 +502,10 @@ class PermitDecisionSerializer(StrictSerializer):
 
 
 class PermitDecisionBulkItemSerializer(PermitDecisionSerializer):
-    id = serializers.IntegerField(min_value=1)
-    version = serializers.IntegerField(min_value=1, help_text="The version you read (ETag).")
+    id = IdField()
+    version = serializers.IntegerField(
+        min_value=1, max_value=MAX_INT, help_text="The version you read (ETag)."
+    )
 
 
 class IntegrationStepSerializer(serializers.Serializer):
@@ -472,7 +538,7 @@ class IntegrationStepSerializer(serializers.Serializer):
 
 
 class IntegrationStepCreateSerializer(StrictSerializer):
-    case = serializers.IntegerField(min_value=1)
+    case = IdField(help_text="Case id.")
     organisation = OrganisationCodeField(
         required=False, help_text="Employment service code; defaults to your own."
     )

@@ -73,10 +73,7 @@ class TrackViewSet(PolkuViewSet):
         return self.visible()
 
     def get_object(self):
-        pk = self.kwargs.get("pk", "")
-        if not str(pk).isdigit():
-            raise Http404
-        obj = self.visible().filter(pk=pk).first()
+        obj = self.visible().filter(pk=self.object_id()).first()
         if obj is None:
             raise Http404
         return obj

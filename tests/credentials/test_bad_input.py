@@ -170,6 +170,9 @@ def test_a_conditional_decision_names_its_measures(application, recruiter_actor)
         ("yki", {"reading": 0}, "reading"),
         ("civil_service", {"listening": "excellent"}, "listening"),
         ("institution", {"speaking": 3}, "speaking"),  # YKI numbers only for YKI
+        ("yki", {"speaking": "\u00b3"}, "speaking"),  # "³".isdigit(), but int("³") fails
+        ("yki", {"listening": "\u0663"}, "listening"),  # Arabic-Indic 3
+        ("yki", {"reading": "+3"}, "reading"),
     ],
 )
 def test_language_levels_out_of_range_are_refused(case, recruiter_actor, test, levels, bad):

@@ -19,7 +19,7 @@ from credentials.models import LanguageCertificate, TrainingEnrollment
 from integration import imports, tasks
 from integration.models import CsvImport
 from recruitment.models import Role
-from recruitment.validators import parse_whole_number
+from recruitment.parsing import parse_whole_number
 from tests import factories
 
 from .conftest import http
