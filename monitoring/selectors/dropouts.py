@@ -1,0 +1,81 @@
+"""Drop-outs by the stage left, the outcome and the reason recorded (raw, before suppression)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from recruitment.models import CaseEvent
+
+from .. import tables as t
+from ..snapshots import DROPPED_OUT_STATES, local_start
+from .common import STATE_ORDER, flow_end, state_label
+from .filters import Filters
+
+
+def _grouped(f: Filters) -> dict[tuple[str, str, str], int]:
+    """Cases per (stage left, outcome, reason text); rare or empty texts become "Other"."""
+    end = flow_end(f)
+    grouped: dict[tuple[str, str, str], int] = defaultdict(int)
+    if not end or f.start > end:
+        return grouped
+    events = CaseEvent.objects.filter(
+        kind=CaseEvent.Kind.TRANSITION,
+        to_state__in=DROPPED_OUT_STATES,
+        occurred_at__gte=local_start(f.start),
+        occurred_at__lt=local_start(end + dt.timedelta(days=1)),
+    )
+    if f.county_id:
+        events = events.filter(case__county_id=f.county_id)
+    if f.profession_id:
+        events = events.filter(case__profession_id=f.profession_id)
+    if f.sector:
+        events = events.filter(case__profession__sector=f.sector)
+    if f.country_id:
+        events = events.filter(case__candidate__nationality_id=f.country_id)
+    raw = events.values_list("from_state", "to_state", "reason").annotate(n=Count("id")).order_by()
+    other = str(_("Other reasons"))
+    for from_state, to_state, reason, n in raw:
+        text = " ".join((reason or "").split())[:200]
+        if n < t.THRESHOLD or not text:
+            text = other
+        grouped[(from_state, to_state, text)] += n
+    return grouped
+
+
+def raw_dropout_reasons(f: Filters) -> t.Table:
+    """Drop-outs by stage, outcome and reason. A reason text written for fewer than 5 cases is
+    folded into "Other reasons" so that no free text about a small group is shown."""
+
+    grouped = _grouped(f)
+    order = {s: i for i, s in enumerate(STATE_ORDER)}
+    rows = [
+        {
+            "stage": state_label(fs),
+            "outcome": state_label(ts),
+            "reason": reason,
+            "cases": n,
+        }
+        for (fs, ts, reason), n in sorted(
+            grouped.items(), key=lambda kv: (order[kv[0][0]], order[kv[0][1]], -kv[1])
+        )
+    ]
+    rows.append(
+        {"stage": str(_("Total")), "outcome": "", "reason": "", "cases": sum(grouped.values())}
+    )
+    return t.Table(
+        key="dropout_reasons",
+        title=_("Drop-outs by stage and reason"),
+        description=_("Reasons recorded when cases were withdrawn, rejected or left early."),
+        columns=[
+            t.Column("stage", _("Stage left"), t.LABEL),
+            t.Column("outcome", _("Outcome"), t.LABEL),
+            t.Column("reason", _("Reason"), t.LABEL),
+            t.Column("cases", _("Cases")),
+        ],
+        rows=rows,
+        total_row=True,
+    )

@@ -1,0 +1,85 @@
+"""The filters every monitoring table takes, and the periods (months, half-years) they span."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import asdict, dataclass
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Q
+from django.utils import timezone
+
+from ..models import half_year_bounds
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: dt.date
+    end: dt.date
+    county_id: int | None = None
+    profession_id: int | None = None
+    sector: str | None = None
+    country_id: int | None = None
+
+    def cache_key(self) -> str:
+        return hashlib.sha1(repr(sorted(asdict(self).items())).encode()).hexdigest()[:16]  # noqa: S324
+
+    def with_county(self, county_id: int | None) -> Filters:
+        return Filters(**{**asdict(self), "county_id": county_id})
+
+
+def default_filters(today: dt.date | None = None) -> Filters:
+    today = today or timezone.localdate()
+    return Filters(start=(today - relativedelta(months=11)).replace(day=1), end=today)
+
+
+def half_year_filters(year: int, half: int) -> Filters:
+    start, end = half_year_bounds(year, half)
+    return Filters(start=start, end=end)
+
+
+def filter_snapshots(queryset, f: Filters):
+    """Apply the dimension filters to a snapshot queryset."""
+    if f.county_id:
+        queryset = queryset.filter(county_id=f.county_id)
+    if f.profession_id:
+        queryset = queryset.filter(profession_id=f.profession_id)
+    if f.sector:
+        queryset = queryset.filter(profession__sector=f.sector)
+    if f.country_id:
+        queryset = queryset.filter(country_id=f.country_id)
+    return queryset
+
+
+def dimension_filter_q(f: Filters) -> Q:
+    """The same dimension filters on Case rows (used by tests and the benchmark's raw check)."""
+    q = Q()
+    if f.county_id:
+        q &= Q(county_id=f.county_id)
+    if f.profession_id:
+        q &= Q(profession_id=f.profession_id)
+    if f.sector:
+        q &= Q(profession__sector=f.sector)
+    if f.country_id:
+        q &= Q(candidate__nationality_id=f.country_id)
+    return q
+
+
+def months(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The first day of every month from ``start``'s month to ``end``."""
+    found, month = [], start.replace(day=1)
+    while month <= end:
+        found.append(month)
+        month += relativedelta(months=1)
+    return found
+
+
+def half_years(start: dt.date, end: dt.date) -> list[tuple[int, int]]:
+    """Every (year, half) that begins on or before ``end``, from ``start``'s half-year on."""
+    periods = []
+    year, half = start.year, 1 if start.month <= 6 else 2
+    while half_year_bounds(year, half)[0] <= end:
+        periods.append((year, half))
+        year, half = (year, 2) if half == 1 else (year + 1, 1)
+    return periods
