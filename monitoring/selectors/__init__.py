@@ -144,8 +144,9 @@ def report_tables(year: int, half: int) -> tuple[dict[str, t.Table], dict[int, d
         pages = {}
         for county in all_counties:
             f = national_f.with_county(county.pk)
-            pages[county.pk] = {k: RAW_TABLES[k](f) for k in COUNTY_PAGE_TABLES}
-        return links.publish(national, pages, all_counties)
+            pages[county.code] = {k: RAW_TABLES[k](f) for k in COUNTY_PAGE_TABLES}
+        national, pages = links.publish(national, pages)
+        return national, {county.pk: pages[county.code] for county in all_counties}
 
 
 def warm_dashboard_cache() -> None:

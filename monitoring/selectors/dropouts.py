@@ -16,10 +16,11 @@ from .common import STATE_ORDER, flow_end, state_label
 from .filters import Filters
 
 
-def _grouped(f: Filters) -> dict[tuple[str, str, str], int]:
-    """Cases per (stage left, outcome, reason text); rare or empty texts become "Other"."""
+def _grouped(f: Filters) -> dict[tuple[str, str, str | None], int]:
+    """Cases per (stage left, outcome, reason text); rare or empty texts are grouped as
+    ``None`` (shown as "Other reasons", whatever a text says)."""
     end = flow_end(f)
-    grouped: dict[tuple[str, str, str], int] = defaultdict(int)
+    grouped: dict[tuple[str, str, str | None], int] = defaultdict(int)
     if not end or f.start > end:
         return grouped
     events = CaseEvent.objects.filter(
@@ -37,13 +38,18 @@ def _grouped(f: Filters) -> dict[tuple[str, str, str], int]:
     if f.country_id:
         events = events.filter(case__candidate__nationality_id=f.country_id)
     raw = events.values_list("from_state", "to_state", "reason").annotate(n=Count("id")).order_by()
-    other = str(_("Other reasons"))
     for from_state, to_state, reason, n in raw:
         text = " ".join((reason or "").split())[:200]
-        if n < t.THRESHOLD or not text:
-            text = other
-        grouped[(from_state, to_state, text)] += n
+        grouped[(from_state, to_state, text if n >= t.THRESHOLD and text else None)] += n
     return grouped
+
+
+def _row_key(from_state: str, to_state: str, reason: str | None) -> str:
+    """``state:<left>/outcome:<state>/reason:<text>``, or ``…/reasons:other`` for the texts
+    grouped as other reasons (a dimension of its own: no text can take its key)."""
+    if reason is None:
+        return t.row_key(state=from_state, outcome=to_state, reasons="other")
+    return t.row_key(state=from_state, outcome=to_state, reason=reason)
 
 
 def raw_dropout_reasons(f: Filters) -> t.Table:
@@ -52,11 +58,13 @@ def raw_dropout_reasons(f: Filters) -> t.Table:
 
     grouped = _grouped(f)
     order = {s: i for i, s in enumerate(STATE_ORDER)}
+    other = str(_("Other reasons"))
     rows = [
         {
+            t.ROW_KEY: _row_key(fs, ts, reason),
             "stage": state_label(fs),
             "outcome": state_label(ts),
-            "reason": reason,
+            "reason": other if reason is None else reason,
             "cases": n,
         }
         for (fs, ts, reason), n in sorted(
@@ -64,7 +72,13 @@ def raw_dropout_reasons(f: Filters) -> t.Table:
         )
     ]
     rows.append(
-        {"stage": str(_("Total")), "outcome": "", "reason": "", "cases": sum(grouped.values())}
+        {
+            t.ROW_KEY: t.TOTAL,
+            "stage": str(_("Total")),
+            "outcome": "",
+            "reason": "",
+            "cases": sum(grouped.values()),
+        }
     )
     return t.Table(
         key="dropout_reasons",

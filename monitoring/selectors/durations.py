@@ -68,6 +68,7 @@ def raw_stage_durations(f: Filters) -> t.Table:
         pairs = by_stage.get(state, [])
         rows.append(
             {
+                t.ROW_KEY: t.row_key(state=state),
                 "stage": state_label(state),
                 "exits": sum(n for _d, n in pairs),
                 "median_days": weighted_percentile(pairs, 0.5),
@@ -101,11 +102,11 @@ def _conversion_rows(f: Filters) -> list[dict]:
             counts[from_state]["progressed"] += n
     rows = []
     for state in STAGES:
-        row = {"stage": state_label(state)}
+        row = {t.ROW_KEY: t.row_key(state=state), "stage": state_label(state)}
         row.update({k: counts[state][k] for k in CONVERSION_PARTS})
         row["exits"] = sum(row[k] for k in CONVERSION_PARTS)
         rows.append(row)
-    total = {"stage": str(_("Total"))}
+    total = {t.ROW_KEY: t.TOTAL, "stage": str(_("Total"))}
     total.update({k: sum(r[k] for r in rows) for k in (*CONVERSION_PARTS, "exits")})
     rows.append(total)
     for row in rows:

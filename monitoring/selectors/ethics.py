@@ -27,6 +27,7 @@ def raw_ethics_basis(f: Filters) -> t.Table:
         listed, other = counts[basis.value]
         rows.append(
             {
+                t.ROW_KEY: t.row_key(basis=basis.value),
                 "basis": str(basis.label),
                 "who_listed": listed,
                 "other": other,
@@ -35,6 +36,7 @@ def raw_ethics_basis(f: Filters) -> t.Table:
         )
     rows.append(
         {
+            t.ROW_KEY: t.TOTAL,
             "basis": str(_("Total")),
             **{k: sum(r[k] for r in rows) for k in ("who_listed", "other", "total")},
         }
@@ -85,6 +87,7 @@ def raw_flow_by_country(f: Filters) -> t.Table:
         country = countries[country_id]
         rows.append(
             {
+                t.ROW_KEY: t.row_key(country=country.code),
                 "country": country_name(country),
                 "who_listed": str(_("yes")) if country.who_safeguards_list else "",
                 "entered": e,
@@ -94,6 +97,7 @@ def raw_flow_by_country(f: Filters) -> t.Table:
         )
     rows.append(
         {
+            t.ROW_KEY: t.TOTAL,
             "country": str(_("Total")),
             "who_listed": "",
             **{k: sum(r[k] for r in rows) for k in ("entered", "placed", "dropped_out")},

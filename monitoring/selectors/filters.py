@@ -75,6 +75,16 @@ def months(start: dt.date, end: dt.date) -> list[dt.date]:
     return found
 
 
+def half_year_code(year: int, half: int) -> str:
+    """A half-year as a machine code: ``2025-H1`` (the report form's value too)."""
+    return f"{year}-H{half}"
+
+
+def half_year_of(day: dt.date) -> str:
+    """The code of the half-year ``day`` falls in."""
+    return half_year_code(day.year, 1 if day.month <= 6 else 2)
+
+
 def half_years(start: dt.date, end: dt.date) -> list[tuple[int, int]]:
     """Every (year, half) that begins on or before ``end``, from ``start``'s half-year on."""
     periods = []

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import tables as t
 from .common import flow_cells, flow_end
-from .filters import Filters, months
+from .filters import Filters, half_year_of, months
 
 
 def raw_monthly_flow(f: Filters) -> t.Table:
@@ -22,9 +22,18 @@ def raw_monthly_flow(f: Filters) -> t.Table:
     rows = []
     for month in months(f.start, min(f.end, end or f.end)):
         e, p, d = per_month[month.strftime("%Y-%m")]
-        rows.append({"month": month.strftime("%Y-%m"), "entered": e, "placed": p, "dropped_out": d})
+        rows.append(
+            {
+                t.ROW_KEY: t.row_key(period=half_year_of(month), month=month.strftime("%Y-%m")),
+                "month": month.strftime("%Y-%m"),
+                "entered": e,
+                "placed": p,
+                "dropped_out": d,
+            }
+        )
     rows.append(
         {
+            t.ROW_KEY: t.TOTAL,
             "month": str(_("Total")),
             **{k: sum(r[k] for r in rows) for k in ("entered", "placed", "dropped_out")},
         }

@@ -9,7 +9,7 @@ from collections import defaultdict
 
 from django.utils.translation import gettext_lazy as _
 
-from recruitment.models import Profession
+from recruitment.models import Organisation, Profession
 
 from .. import tables as t
 from ..forecast import forecast_rows
@@ -35,6 +35,7 @@ def _columns() -> list[t.Column]:
 def _total(rows: list[dict], **labels) -> dict:
     """The total row of either forecast table: ``labels`` and the sums of ``rows``."""
     return {
+        t.ROW_KEY: t.TOTAL,
         **labels,
         "open_cases": sum(r["open_cases"] for r in rows),
         "next_6_months": round(sum(r["next_6_months"] for r in rows), 1),
@@ -42,13 +43,25 @@ def _total(rows: list[dict], **labels) -> dict:
     }
 
 
+def _detail_key(county: Organisation | None, county_id: int, profession: Profession | None) -> str:
+    """``county:<code>/profession:<code>``; an organisation that is no (longer a) county, or
+    a profession no longer there, is named by its id so that no county row counts it."""
+    where = {"county": county.code} if county else {"organisation_id": county_id}
+    return t.row_key(**where, profession=profession.code if profession else "?")
+
+
 def raw_forecast(f: Filters) -> t.Table:
     day = data_date(f.end)
     rows = _forecast_rows(f, day) if day else []
-    names_c = {c.pk: organisation_name(c) for c in counties()}
-    names_p = {p.pk: profession_name(p) for p in Profession.objects.all()}
+    by_pk = {c.pk: c for c in counties()}
+    professions = Profession.objects.in_bulk()
+    names_c = {pk: organisation_name(c) for pk, c in by_pk.items()}
+    names_p = {pk: profession_name(p) for pk, p in professions.items()}
     out = [
         {
+            t.ROW_KEY: _detail_key(
+                by_pk.get(r["county_id"]), r["county_id"], professions.get(r["profession_id"])
+            ),
             "county": names_c.get(r["county_id"], "?"),
             "profession": names_p.get(r["profession_id"], "?"),
             "open_cases": r["open_cases"],
@@ -92,6 +105,7 @@ def raw_forecast_by_county(f: Filters) -> t.Table:
         n, six, twelve = per_county[county.pk]
         rows.append(
             {
+                t.ROW_KEY: t.row_key(county=county.code),
                 "county": organisation_name(county),
                 "open_cases": int(n),
                 "next_6_months": round(six, 1),

@@ -14,22 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_lazy as _
-
 from .. import tables as t
-from ..models import half_year_bounds
-from .common import STAGES, S, organisation_name, state_label
+from .common import STAGES, S
 from .stock import STOCK_GROUPS
 
 _EMPTY = t.Table(key="", title="", columns=[], rows=[])
 _DROPPED_OUT = ("withdrawn", "rejected", "left_early")
-
-
-def _find(table: t.Table, **labels) -> int | None:
-    for i, row in enumerate(table.rows):
-        if all(row.get(k) == v for k, v in labels.items()):
-            return i
-    return None
+_NATIONAL = "national/"
 
 
 @dataclass
@@ -45,11 +36,12 @@ class _Output:
     def cell(self, key: str, i: int | None, col: str) -> t.Cell:
         return (f"{self.prefix}{key}", i, col)
 
-    def last(self, key: str) -> int:
-        return len(self[key].rows) - 1
-
     def total(self, key: str, col: str) -> t.Cell:
-        return self.cell(key, self.last(key), col)
+        return self.cell(key, self[key].row_index(t.TOTAL), col)
+
+    def row(self, key: str, col: str, **dims) -> t.Cell:
+        """The cell of the row whose key is exactly ``dims``."""
+        return self.cell(key, self[key].row_index(t.row_key(**dims)), col)
 
 
 def _half_year_placements(out: _Output) -> list[t.Line]:
@@ -57,15 +49,10 @@ def _half_year_placements(out: _Output) -> list[t.Line]:
     of the months of that half-year."""
     lines = []
     flow = out["monthly_flow"]
-    for i, row in enumerate(out["placements_vs_target"].body_rows):
-        if row["county"] == str(_("All counties")):
-            year, half = int(row["period"].split()[1]), int(row["period"][1])
-            first, last_day = half_year_bounds(year, half)
-            months = [
-                j
-                for j, r in enumerate(flow.body_rows)
-                if first.strftime("%Y-%m") <= r["month"] <= last_day.strftime("%Y-%m")
-            ]
+    for i, row in enumerate(out["placements_vs_target"].rows):
+        dims = t.key_dims(row[t.ROW_KEY])
+        if dims.keys() == {"period"}:
+            months = flow.row_indices(period=dims["period"])
             lines.append(
                 (
                     [out.cell("monthly_flow", j, "placed") for j in months],
@@ -77,12 +64,9 @@ def _half_year_placements(out: _Output) -> list[t.Line]:
 
 def _stock(out: _Output) -> list[t.Line]:
     """Each stage group of the county table's total row is a sum of stage rows."""
-    stage = out["stock_by_stage"]
     lines = []
     for group, _label, states in STOCK_GROUPS:
-        parts = [
-            out.cell("stock_by_stage", _find(stage, stage=state_label(s)), "cases") for s in states
-        ]
+        parts = [out.row("stock_by_stage", "cases", state=s) for s in states]
         lines.append((parts, out.total("stock_by_county", group)))
     lines.append(([out.total("stock_by_stage", "cases")], out.total("stock_by_county", "total")))
     return lines
@@ -107,24 +91,17 @@ def _flow_totals(out: _Output) -> list[t.Line]:
 
 def _transitions(out: _Output) -> list[t.Line]:
     """Conversion, durations, drop-out reasons and flow count the same transitions."""
-    conversion, durations = out["conversion_by_stage"], out["stage_durations"]
     reasons = out["dropout_reasons"]
     lines = []
     for state in STAGES:
-        label = state_label(state)
-        ci, di = _find(conversion, stage=label), _find(durations, stage=label)
-        exits = out.cell("conversion_by_stage", ci, "exits")
-        lines.append(([out.cell("stage_durations", di, "exits")], exits))
+        exits = out.row("conversion_by_stage", "exits", state=state)
+        lines.append(([out.row("stage_durations", "exits", state=state)], exits))
         for outcome in _DROPPED_OUT:
-            rows = [
-                i
-                for i, r in enumerate(reasons.body_rows)
-                if r["stage"] == label and r["outcome"] == state_label(outcome)
-            ]
+            rows = reasons.row_indices(state=state, outcome=outcome)
             lines.append(
                 (
                     [out.cell("dropout_reasons", i, "cases") for i in rows],
-                    out.cell("conversion_by_stage", ci, outcome),
+                    out.row("conversion_by_stage", outcome, state=state),
                 )
             )
     lines.append(
@@ -133,32 +110,24 @@ def _transitions(out: _Output) -> list[t.Line]:
             out.total("monthly_flow", "dropped_out"),
         )
     )
-    ready = _find(conversion, stage=state_label(S.READY_FOR_PLACEMENT))
-    lines.append(
-        (
-            [out.cell("conversion_by_stage", ready, "progressed")],
-            out.total("monthly_flow", "placed"),
-        )
-    )
+    ready = out.row("conversion_by_stage", "progressed", state=S.READY_FOR_PLACEMENT)
+    lines.append(([ready], out.total("monthly_flow", "placed")))
     return lines
 
 
 def _forecast(out: _Output) -> list[t.Line]:
     """Cases in the pipeline per county and profession add up to the county figure, which is
     the county table's "in the pipeline"."""
-    by_county, detail, county = out["forecast_by_county"], out["forecast"], out["stock_by_county"]
+    detail, county = out["forecast"], out["stock_by_county"]
     lines = []
-    for i, row in enumerate(by_county.rows):
-        if i == out.last("forecast_by_county"):
+    for i, row in enumerate(out["forecast_by_county"].rows):
+        if row[t.ROW_KEY] == t.TOTAL:
             parts = [out.total("forecast", "open_cases")]
             other = out.total("stock_by_county", "in_pipeline")
         else:
-            parts = [
-                out.cell("forecast", j, "open_cases")
-                for j, r in enumerate(detail.body_rows)
-                if r["county"] == row["county"]
-            ]
-            other = out.cell("stock_by_county", _find(county, county=row["county"]), "in_pipeline")
+            code = t.key_dims(row[t.ROW_KEY])["county"]
+            parts = [out.cell("forecast", j, "open_cases") for j in detail.row_indices(county=code)]
+            other = out.cell("stock_by_county", county.row_index(row[t.ROW_KEY]), "in_pipeline")
         lines.append((parts, out.cell("forecast_by_county", i, "open_cases")))
         lines.append(([out.cell("forecast_by_county", i, "open_cases")], other))
     return lines
@@ -185,62 +154,61 @@ def output_lines(prefix: str, raw: dict[str, t.Table]) -> list[t.Line]:
     return [line for line in lines if usable(line[1]) and all(usable(c) for c in line[0])]
 
 
-def _matching_row(local: t.Table, row: dict, labels: list[str]) -> int | None:
-    return _find(local, **{name: row[name] for name in labels})
+def _page_prefix(county: str) -> str:
+    return f"{t.row_key(county=county)}/"
 
 
-def _page_lines(raw: dict[str, t.Table], key: str, all_counties: list) -> list[t.Line]:
-    """Lines between table ``key`` of the national part and the same table on county pages."""
-    national = raw[f"national/{key}"]
+def _page_lines(name: str, national: t.Table, pages: dict[str, dict[str, t.Table]]) -> list:
+    """Lines between table ``name`` of a report's national part and its county pages.
+
+    A table by county: each county row equals the same row on that county's page. Any other
+    table: each row is the sum of the same rows on the county pages."""
     count_cols = [c.key for c in national.columns if c.kind == t.COUNT]
-    labels = [c.key for c in national.columns if c.kind == t.LABEL]
-    county_indexed = "county" in labels and key != "forecast"
+    by_county = any(c.key == "county" and c.kind == t.LABEL for c in national.columns)
     lines: list[t.Line] = []
     for i, row in enumerate(national.rows):
-        if key == "forecast" or (county_indexed and i < len(national.rows) - 1):
-            # County rows: the county page shows the same row.
-            owner = next((c for c in all_counties if organisation_name(c) == row["county"]), None)
-            if owner is None:
-                continue
-            j = _matching_row(raw[f"{owner.pk}/{key}"], row, labels)
+        key = row[t.ROW_KEY]
+        if by_county:
+            county = t.key_dims(key).get("county")
+            j = pages[county][name].row_index(key) if county in pages else None
             if j is None:
                 continue
             for col in count_cols:
-                lines.append(([(f"{owner.pk}/{key}", j, col)], (f"national/{key}", i, col)))
-        elif not county_indexed:
-            # National rows are sums of the same rows on the county pages.
-            for col in count_cols:
-                parts = []
-                for c in all_counties:
-                    j = _matching_row(raw[f"{c.pk}/{key}"], row, labels)
-                    if j is not None:
-                        parts.append((f"{c.pk}/{key}", j, col))
-                lines.append((parts, (f"national/{key}", i, col)))
+                lines.append(
+                    ([(f"{_page_prefix(county)}{name}", j, col)], (f"{_NATIONAL}{name}", i, col))
+                )
+            continue
+        for col in count_cols:
+            parts = []
+            for county, page in pages.items():
+                j = page[name].row_index(key)
+                if j is not None:
+                    parts.append((f"{_page_prefix(county)}{name}", j, col))
+            lines.append((parts, (f"{_NATIONAL}{name}", i, col)))
     return lines
 
 
 def publish(
-    tables: dict[str, t.Table],
-    county_pages: dict[int, dict[str, t.Table]] | None = None,
-    counties: list | None = None,
-) -> tuple[dict[str, t.Table], dict[int, dict[str, t.Table]]]:
+    tables: dict[str, t.Table], county_pages: dict[str, dict[str, t.Table]] | None = None
+) -> tuple[dict[str, t.Table], dict[str, dict[str, t.Table]]]:
     """Suppress the raw tables of one output together and return them published.
 
     ``tables`` are a dashboard's (or a report's national) tables; ``county_pages`` the
-    report's county pages (by county id, each with some of the tables) for ``counties``. A
-    hidden cell is never recoverable from any table of the output."""
+    report's county pages (by county code, each with some of the tables). A hidden cell is
+    never recoverable from any table of the output. This is the one entry of disclosure
+    control: a different engine replaces this function."""
     if county_pages is None:
         return t.suppress_linked(tables, output_lines("", tables)), {}
-    raw = {f"national/{k}": table for k, table in tables.items()}
-    lines = output_lines("national/", tables)
-    for pk, page in county_pages.items():
-        raw.update({f"{pk}/{k}": table for k, table in page.items()})
-        lines += output_lines(f"{pk}/", page)
-    page_tables = next(iter(county_pages.values()), {})
-    for key in page_tables:
-        lines += _page_lines(raw, key, counties or [])
+    raw = {f"{_NATIONAL}{k}": table for k, table in tables.items()}
+    lines = output_lines(_NATIONAL, tables)
+    for county, page in county_pages.items():
+        prefix = _page_prefix(county)
+        raw.update({f"{prefix}{k}": table for k, table in page.items()})
+        lines += output_lines(prefix, page)
+    for name in next(iter(county_pages.values()), {}):
+        lines += _page_lines(name, tables[name], county_pages)
     published = t.suppress_linked(raw, lines)
-    national = {k: published[f"national/{k}"] for k in tables}
-    return national, {
-        pk: {k: published[f"{pk}/{k}"] for k in page} for pk, page in county_pages.items()
+    return {k: published[f"{_NATIONAL}{k}"] for k in tables}, {
+        county: {k: published[f"{_page_prefix(county)}{k}"] for k in page}
+        for county, page in county_pages.items()
     }

@@ -29,9 +29,17 @@ def raw_permits_expiring(f: Filters) -> t.Table:
         if f.county_id and county.pk != f.county_id:
             continue
         w30, w90 = counts[county.pk]
-        rows.append({"county": organisation_name(county), "within_30": w30, "within_90": w90})
+        rows.append(
+            {
+                t.ROW_KEY: t.row_key(county=county.code),
+                "county": organisation_name(county),
+                "within_30": w30,
+                "within_90": w90,
+            }
+        )
     rows.append(
         {
+            t.ROW_KEY: t.TOTAL,
             "county": str(_("Total")),
             "within_30": sum(r["within_30"] for r in rows),
             "within_90": sum(r["within_90"] for r in rows),

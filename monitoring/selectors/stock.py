@@ -31,8 +31,11 @@ def raw_stock_by_stage(f: Filters) -> t.Table:
     counts = defaultdict(int)
     for _county_id, state, n in stock_cells(f):
         counts[state] += n
-    rows = [{"stage": state_label(s), "cases": counts[s]} for s in STATE_ORDER]
-    rows.append({"stage": str(_("Total")), "cases": sum(counts.values())})
+    rows = [
+        {t.ROW_KEY: t.row_key(state=s), "stage": state_label(s), "cases": counts[s]}
+        for s in STATE_ORDER
+    ]
+    rows.append({t.ROW_KEY: t.TOTAL, "stage": str(_("Total")), "cases": sum(counts.values())})
     return t.Table(
         key="stock_by_stage",
         title=_("Cases by stage"),
@@ -54,11 +57,11 @@ def raw_stock_by_county(f: Filters) -> t.Table:
     for county in counties():
         if f.county_id and county.pk != f.county_id:
             continue
-        row = {"county": organisation_name(county)}
+        row = {t.ROW_KEY: t.row_key(county=county.code), "county": organisation_name(county)}
         row.update({key: counts[county.pk][key] for key in parts})
         row["total"] = sum(row[k] for k in parts)
         rows.append(row)
-    total = {"county": str(_("Total"))}
+    total = {t.ROW_KEY: t.TOTAL, "county": str(_("Total"))}
     total.update({key: sum(r[key] for r in rows) for key in (*parts, "total")})
     rows.append(total)
     return t.Table(

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import tables as t
 from ..models import CountyTarget, half_year_bounds
 from .common import counties, data_date, flow_cells, organisation_name, pct
-from .filters import Filters, half_years
+from .filters import Filters, half_year_code, half_years
 
 
 def _placed_by_county(f: Filters, year: int, half: int, latest: dt.date | None) -> dict:
@@ -41,6 +41,7 @@ def _rows_and_lines(f: Filters) -> tuple[list[dict], list]:
     subtotal_rows: list[int] = []
     for year, half in periods:
         placed = _placed_by_county(f, year, half, latest)
+        period = half_year_code(year, half)
         block = []
         for county in counties():
             if f.county_id and county.pk != f.county_id:
@@ -48,6 +49,7 @@ def _rows_and_lines(f: Filters) -> tuple[list[dict], list]:
             block.append(len(rows))
             rows.append(
                 {
+                    t.ROW_KEY: t.row_key(period=period, county=county.code),
                     "period": f"H{half} {year}",
                     "county": organisation_name(county),
                     "placements": placed[county.pk],
@@ -59,6 +61,7 @@ def _rows_and_lines(f: Filters) -> tuple[list[dict], list]:
             subtotal_rows.append(len(rows))
             rows.append(
                 {
+                    t.ROW_KEY: t.row_key(period=period),
                     "period": f"H{half} {year}",
                     "county": str(_("All counties")),
                     "placements": sum(rows[i]["placements"] for i in block),
@@ -70,6 +73,7 @@ def _rows_and_lines(f: Filters) -> tuple[list[dict], list]:
     lines.append(([(i, "placements") for i in subtotal_rows], (len(rows), "placements")))
     rows.append(
         {
+            t.ROW_KEY: t.TOTAL,
             "period": str(_("Total")),
             "county": "",
             "placements": sum(rows[i]["placements"] for i in subtotal_rows),
