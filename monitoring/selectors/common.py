@@ -9,16 +9,22 @@ from django.db.models import Max, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import translation
 
-from recruitment.models import CaseState, Country, Organisation, OrganisationKind, Profession
+from recruitment.models import (
+    PIPELINE_STATES,
+    CaseState,
+    Country,
+    Organisation,
+    OrganisationKind,
+    Profession,
+)
 
-from ..forecast import PIPELINE
 from ..models import FlowSnapshot, SnapshotRun, StockSnapshot
+from ..snapshots import DROPPED_OUT_STATES
 from .caching import remember
 from .filters import Filters, filter_snapshots
 
 S = CaseState
-PIPELINE_STATES = PIPELINE  # open states, on hold included
-STATE_ORDER = [*PIPELINE_STATES, S.PLACED, S.COMPLETED, S.WITHDRAWN, S.REJECTED, S.LEFT_EARLY]
+STATE_ORDER = [*PIPELINE_STATES, S.PLACED, S.COMPLETED, *DROPPED_OUT_STATES]
 STAGES = [*PIPELINE_STATES, S.PLACED]  # states a case can leave (durations, conversion)
 
 

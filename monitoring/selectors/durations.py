@@ -12,11 +12,15 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import tables as t
 from ..models import TransitionSnapshot
+from ..snapshots import DROPPED_OUT_STATES
 from .caching import remember
 from .common import STAGES, S, flow_end, pct, state_label
 from .filters import Filters, filter_snapshots
 
-CONVERSION_PARTS = ("progressed", "on_hold", "withdrawn", "rejected", "left_early")
+# Where a case goes when it leaves a stage: on, on hold, or out (a column per drop-out state,
+# named by the state).
+DROPPED_OUT = tuple(state.value for state in DROPPED_OUT_STATES)
+CONVERSION_PARTS = ("progressed", S.ON_HOLD.value, *DROPPED_OUT)
 
 
 def weighted_percentile(pairs: list[tuple[int, int]], p: float) -> float | None:
@@ -96,7 +100,7 @@ def raw_stage_durations(f: Filters) -> t.Table:
 def _conversion_rows(f: Filters) -> list[dict]:
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for from_state, to_state, _days, n in transitions(f):
-        if to_state in (S.WITHDRAWN, S.REJECTED, S.LEFT_EARLY, S.ON_HOLD):
+        if to_state in (*DROPPED_OUT, S.ON_HOLD):
             counts[from_state][to_state] += n
         else:
             counts[from_state]["progressed"] += n
@@ -110,9 +114,7 @@ def _conversion_rows(f: Filters) -> list[dict]:
     total.update({k: sum(r[k] for r in rows) for k in (*CONVERSION_PARTS, "exits")})
     rows.append(total)
     for row in rows:
-        dropped = sum(
-            row[k] for k in ("withdrawn", "rejected", "left_early") if isinstance(row[k], int)
-        )
+        dropped = sum(row[k] for k in DROPPED_OUT if isinstance(row[k], int))
         row["conversion"] = pct(row["progressed"], row["progressed"] + dropped)
         row["dropout_rate"] = pct(dropped, row["exits"])
     return rows
@@ -138,14 +140,14 @@ def raw_conversion_by_stage(f: Filters) -> t.Table:
                 "conversion",
                 _("Conversion"),
                 t.VALUE,
-                base=("progressed", "withdrawn", "rejected", "left_early"),
+                base=("progressed", *DROPPED_OUT),
                 unit="%",
             ),
             t.Column(
                 "dropout_rate",
                 _("Drop-out rate"),
                 t.VALUE,
-                base=("exits", "withdrawn", "rejected", "left_early"),
+                base=("exits", *DROPPED_OUT),
                 unit="%",
             ),
         ],

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 from .. import tables as t
 from .common import STAGES, S
+from .durations import DROPPED_OUT
 from .stock import STOCK_GROUPS
 
 _EMPTY = t.Table(key="", title="", columns=[], rows=[])
-_DROPPED_OUT = ("withdrawn", "rejected", "left_early")
 _NATIONAL = "national/"
 
 
@@ -96,7 +96,7 @@ def _transitions(out: _Output) -> list[t.Line]:
     for state in STAGES:
         exits = out.row("conversion_by_stage", "exits", state=state)
         lines.append(([out.row("stage_durations", "exits", state=state)], exits))
-        for outcome in _DROPPED_OUT:
+        for outcome in DROPPED_OUT:
             rows = reasons.row_indices(state=state, outcome=outcome)
             lines.append(
                 (
@@ -106,7 +106,7 @@ def _transitions(out: _Output) -> list[t.Line]:
             )
     lines.append(
         (
-            [out.total("conversion_by_stage", k) for k in _DROPPED_OUT],
+            [out.total("conversion_by_stage", k) for k in DROPPED_OUT],
             out.total("monthly_flow", "dropped_out"),
         )
     )

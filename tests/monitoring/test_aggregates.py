@@ -11,7 +11,7 @@ from monitoring import selectors, services
 from monitoring import tables as t
 from monitoring.forecast import backtest, project
 from monitoring.models import CountyTarget
-from recruitment.models import Organisation
+from recruitment.models import OPEN_STATES, CaseState, Organisation
 from tests import factories
 
 from .conftest import build_case, county_name
@@ -204,3 +204,12 @@ def test_a_reason_reading_like_the_other_reasons_group_stays_its_own_row(scenari
         t.SUPPRESSED,
         t.SUPPRESSED,
     ]
+
+
+def test_every_case_state_is_one_stage_and_in_one_stock_group():
+    # The stage table lists every state once and the county table's groups split them all:
+    # a state added to the case model has to be placed in the pipeline, or beside it.
+    assert sorted(selectors.STATE_ORDER) == sorted(CaseState.values)
+    grouped = [state for _key, _label, states in selectors.STOCK_GROUPS for state in states]
+    assert sorted(grouped) == sorted(CaseState.values)
+    assert [*OPEN_STATES, CaseState.ON_HOLD] == selectors.PIPELINE_STATES
