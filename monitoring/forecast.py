@@ -33,17 +33,8 @@ MAX_MONTHLY_EXIT = 0.95
 
 
 def _dims(queryset, f):
-    if f is None:
-        return queryset
-    if f.county_id:
-        queryset = queryset.filter(county_id=f.county_id)
-    if f.profession_id:
-        queryset = queryset.filter(profession_id=f.profession_id)
-    if f.sector:
-        queryset = queryset.filter(profession__sector=f.sector)
-    if f.country_id:
-        queryset = queryset.filter(country_id=f.country_id)
-    return queryset
+    """The snapshot rows within the filters ``f`` (``selectors.Filters``; None: all)."""
+    return queryset if f is None else queryset.filter(f.snapshot_q())
 
 
 def _sample_dates(as_of: dt.date) -> list[dt.date]:

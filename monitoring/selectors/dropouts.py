@@ -24,19 +24,12 @@ def _grouped(f: Filters) -> dict[tuple[str, str, str | None], int]:
     if not end or f.start > end:
         return grouped
     events = CaseEvent.objects.filter(
+        f.case_q("case__"),
         kind=CaseEvent.Kind.TRANSITION,
         to_state__in=DROPPED_OUT_STATES,
         occurred_at__gte=local_start(f.start),
         occurred_at__lt=local_start(end + dt.timedelta(days=1)),
     )
-    if f.county_id:
-        events = events.filter(case__county_id=f.county_id)
-    if f.profession_id:
-        events = events.filter(case__profession_id=f.profession_id)
-    if f.sector:
-        events = events.filter(case__profession__sector=f.sector)
-    if f.country_id:
-        events = events.filter(case__candidate__nationality_id=f.country_id)
     raw = events.values_list("from_state", "to_state", "reason").annotate(n=Count("id")).order_by()
     for from_state, to_state, reason, n in raw:
         text = " ".join((reason or "").split())[:200]

@@ -12,6 +12,15 @@ from django.utils import timezone
 
 from ..models import half_year_bounds
 
+# Each dimension filter and the field it filters, on snapshot rows and on cases.
+_SNAPSHOT_FIELDS = {
+    "county_id": "county_id",
+    "profession_id": "profession_id",
+    "sector": "profession__sector",
+    "country_id": "country_id",
+}
+_CASE_FIELDS = {**_SNAPSHOT_FIELDS, "country_id": "candidate__nationality_id"}
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -28,6 +37,23 @@ class Filters:
     def with_county(self, county_id: int | None) -> Filters:
         return Filters(**{**asdict(self), "county_id": county_id})
 
+    def _q(self, fields: dict[str, str], prefix: str) -> Q:
+        q = Q()
+        for name, field in fields.items():
+            value = getattr(self, name)
+            if value:
+                q &= Q(**{f"{prefix}{field}": value})
+        return q
+
+    def snapshot_q(self) -> Q:
+        """The dimension filters on snapshot rows."""
+        return self._q(_SNAPSHOT_FIELDS, "")
+
+    def case_q(self, prefix: str = "") -> Q:
+        """The dimension filters on cases (``prefix`` leads from another model to the case:
+        ``case__`` from an event)."""
+        return self._q(_CASE_FIELDS, prefix)
+
 
 def default_filters(today: dt.date | None = None) -> Filters:
     today = today or timezone.localdate()
@@ -41,29 +67,12 @@ def half_year_filters(year: int, half: int) -> Filters:
 
 def filter_snapshots(queryset, f: Filters):
     """Apply the dimension filters to a snapshot queryset."""
-    if f.county_id:
-        queryset = queryset.filter(county_id=f.county_id)
-    if f.profession_id:
-        queryset = queryset.filter(profession_id=f.profession_id)
-    if f.sector:
-        queryset = queryset.filter(profession__sector=f.sector)
-    if f.country_id:
-        queryset = queryset.filter(country_id=f.country_id)
-    return queryset
+    return queryset.filter(f.snapshot_q())
 
 
 def dimension_filter_q(f: Filters) -> Q:
-    """The same dimension filters on Case rows (used by tests and the benchmark's raw check)."""
-    q = Q()
-    if f.county_id:
-        q &= Q(county_id=f.county_id)
-    if f.profession_id:
-        q &= Q(profession_id=f.profession_id)
-    if f.sector:
-        q &= Q(profession__sector=f.sector)
-    if f.country_id:
-        q &= Q(candidate__nationality_id=f.country_id)
-    return q
+    """The same dimension filters on Case rows."""
+    return f.case_q()
 
 
 def months(start: dt.date, end: dt.date) -> list[dt.date]:
