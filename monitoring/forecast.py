@@ -22,37 +22,19 @@ from dateutil.relativedelta import relativedelta
 from django.core.cache import cache
 from django.db.models import Max, Sum
 
-from recruitment.models import CaseState
+from recruitment.models import PIPELINE_STATES, CaseState
 
 from .models import FlowSnapshot, SnapshotRun, StockSnapshot, TransitionSnapshot
 
 S = CaseState
-PIPELINE = [
-    S.SOURCED,
-    S.SCREENING,
-    S.OFFER_ACCEPTED,
-    S.IN_RECOGNITION,
-    S.IN_TRAINING,
-    S.READY_FOR_PLACEMENT,
-    S.ON_HOLD,
-]
 WINDOW_MONTHS = 12
 MIN_EXPOSURE = 24.0  # person-months in a stage before a profession gets its own hazards
 MAX_MONTHLY_EXIT = 0.95
 
 
 def _dims(queryset, f):
-    if f is None:
-        return queryset
-    if f.county_id:
-        queryset = queryset.filter(county_id=f.county_id)
-    if f.profession_id:
-        queryset = queryset.filter(profession_id=f.profession_id)
-    if f.sector:
-        queryset = queryset.filter(profession__sector=f.sector)
-    if f.country_id:
-        queryset = queryset.filter(country_id=f.country_id)
-    return queryset
+    """The snapshot rows within the filters ``f`` (``selectors.Filters``; None: all)."""
+    return queryset if f is None else queryset.filter(f.snapshot_q())
 
 
 def _sample_dates(as_of: dt.date) -> list[dt.date]:
@@ -80,7 +62,7 @@ def _estimate_hazards(as_of: dt.date) -> dict:
     scale = WINDOW_MONTHS / present
     exposure: dict = defaultdict(lambda: defaultdict(float))
     for profession_id, state, n in (
-        StockSnapshot.objects.filter(date__in=dates, state__in=PIPELINE)
+        StockSnapshot.objects.filter(date__in=dates, state__in=PIPELINE_STATES)
         .values_list("profession_id", "state")
         .annotate(n=Sum("cases"))
         .order_by()
@@ -90,7 +72,7 @@ def _estimate_hazards(as_of: dt.date) -> dict:
     exits: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(float)))
     for profession_id, from_state, to_state, n in (
         TransitionSnapshot.objects.filter(
-            date__gt=window_start, date__lte=as_of, from_state__in=PIPELINE
+            date__gt=window_start, date__lte=as_of, from_state__in=PIPELINE_STATES
         )
         .values_list("profession_id", "from_state", "to_state")
         .annotate(n=Sum("transitions"))
@@ -101,7 +83,7 @@ def _estimate_hazards(as_of: dt.date) -> dict:
 
     def hazards_for(key) -> dict:
         result = {}
-        for state in PIPELINE:
+        for state in PIPELINE_STATES:
             source = key if exposure[key][state] >= MIN_EXPOSURE else None
             months = exposure[source][state]
             if months <= 0:
@@ -136,7 +118,7 @@ def project(start: dict[str, float], hazards: dict, inflow: float, months: int) 
                 stay -= flow
                 if to_state == S.PLACED:
                     placed += flow
-                elif to_state in PIPELINE:
+                elif to_state in PIPELINE_STATES:
                     moved[to_state] += flow
             moved[state] += stay
         mass = moved
@@ -160,7 +142,7 @@ def forecast_rows(f, as_of: dt.date, months: int = 12) -> list[dict]:
     hazards = estimate_hazards(as_of)
     stock: dict[tuple[int, int], dict[str, float]] = defaultdict(dict)
     for c, p, state, n in (
-        _dims(StockSnapshot.objects.filter(date=as_of, state__in=PIPELINE), f)
+        _dims(StockSnapshot.objects.filter(date=as_of, state__in=PIPELINE_STATES), f)
         .values_list("county_id", "profession_id", "state")
         .annotate(n=Sum("cases"))
         .order_by()

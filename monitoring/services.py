@@ -38,6 +38,11 @@ class ReportAlreadyRunning(PolkuError):
 # --- Snapshots -------------------------------------------------------------------------------
 
 
+def _cell(day: dt.date, county: int, profession: int, country: int) -> dict:
+    """The dimensions every snapshot row has."""
+    return {"date": day, "county_id": county, "profession_id": profession, "country_id": country}
+
+
 def take_snapshots(*, since: dt.date, until: dt.date | None = None) -> dict[str, int]:
     """(Re)compute the snapshot rows of every date from ``since`` to ``until`` (default today).
 
@@ -75,52 +80,23 @@ def take_snapshots(*, since: dt.date, until: dt.date | None = None) -> dict[str,
         dates.append(snap.date)
         d = snap.date
         pending["stock"] += [
-            StockSnapshot(
-                date=d,
-                county_id=c,
-                profession_id=p,
-                country_id=k,
-                recruitment_basis=b,
-                state=s,
-                cases=n,
-            )
+            StockSnapshot(**_cell(d, c, p, k), recruitment_basis=b, state=s, cases=n)
             for (c, p, k, b, s), n in snap.stock.items()
         ]
         pending["flow"] += [
             FlowSnapshot(
-                date=d,
-                county_id=c,
-                profession_id=p,
-                country_id=k,
-                recruitment_basis=b,
-                entered=e,
-                placed=pl,
-                dropped_out=do,
+                **_cell(d, c, p, k), recruitment_basis=b, entered=e, placed=pl, dropped_out=do
             )
             for (c, p, k, b), (e, pl, do) in snap.flow.items()
         ]
         pending["transitions"] += [
             TransitionSnapshot(
-                date=d,
-                county_id=c,
-                profession_id=p,
-                country_id=k,
-                from_state=f,
-                to_state=t,
-                days_in_state=days,
-                transitions=n,
+                **_cell(d, c, p, k), from_state=f, to_state=t, days_in_state=days, transitions=n
             )
             for (c, p, k, f, t, days), n in snap.transitions.items()
         ]
         pending["permits"] += [
-            PermitExpirySnapshot(
-                date=d,
-                county_id=c,
-                profession_id=p,
-                country_id=k,
-                within_30_days=w30,
-                within_90_days=w90,
-            )
+            PermitExpirySnapshot(**_cell(d, c, p, k), within_30_days=w30, within_90_days=w90)
             for (c, p, k), (w30, w90) in snap.permits.items()
         ]
         if sum(len(v) for v in pending.values()) >= 20 * _BATCH:

@@ -16,12 +16,17 @@ suppressed):
 
 Suppressed cells are ``SUPPRESSED``; renderers show ``SUPPRESSED_MARK`` (UI, CSV, PDF) or
 ``null`` (JSON).
+
+Every row carries a machine key (``ROW_KEY``, never rendered) beside its display labels:
+``county:hus``, ``state:screening``, ``period:2025-H1/month:2025-03``, ``total``. Lines
+between tables and lookups use the keys, never a translated label.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import quote, unquote
 
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +60,23 @@ COUNT = "count"  # people: subject to primary and complementary suppression
 NUMBER = "number"  # a number that is not a count of people (a target): never suppressed
 VALUE = "value"  # derived from a count (median, rate, forecast): hidden with its base
 
+ROW_KEY = "key"  # the row field holding its machine key (not a column: never rendered)
+TOTAL = "total"  # the key of a table's total row
+
+
+def row_key(**dims: object) -> str:
+    """A row's machine key: ``dimension:value`` segments, the outermost first, such as
+    ``county:hus`` or ``period:2025-H1/county:hus``. Values are codes (states, organisation
+    and profession codes, ISO months), never display labels; each is escaped so that any
+    text stays one segment."""
+    return "/".join(f"{dim}:{quote(str(value), safe='')}" for dim, value in dims.items())
+
+
+def key_dims(key: str) -> dict[str, str]:
+    """The dimensions of a row key (``{}`` for ``TOTAL``)."""
+    segments = (segment.partition(":") for segment in key.split("/"))
+    return {dim: unquote(value) for dim, colon, value in segments if colon}
+
 
 @dataclass(frozen=True)
 class Column:
@@ -78,6 +100,26 @@ class Table:
     description: Any = ""
     chart: dict = field(default_factory=dict)  # how the web/PDF chart reads this table
     suppressed_cells: int = 0
+
+    def __post_init__(self) -> None:
+        if any(c.key == ROW_KEY for c in self.columns):
+            raise ValueError(f"{self.key}: {ROW_KEY!r} is the row key, not a column")
+        keys = [row[ROW_KEY] for row in self.rows if ROW_KEY in row]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"{self.key}: two rows with the same key")
+
+    def row_index(self, key: str) -> int | None:
+        """The position of the row with machine key ``key``."""
+        return next((i for i, row in enumerate(self.rows) if row.get(ROW_KEY) == key), None)
+
+    def row_indices(self, **dims: object) -> list[int]:
+        """The positions of the rows whose key has all of ``dims`` (``county="hus"``)."""
+        wanted = {dim: str(value) for dim, value in dims.items()}
+        return [
+            i
+            for i, row in enumerate(self.rows)
+            if wanted.items() <= key_dims(row.get(ROW_KEY, "")).items()
+        ]
 
     @property
     def body_rows(self) -> list[dict]:

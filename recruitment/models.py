@@ -360,6 +360,9 @@ OPEN_STATES = [
     S.READY_FOR_PLACEMENT,
 ]
 CLOSED_STATES = [S.COMPLETED, S.WITHDRAWN, S.REJECTED, S.LEFT_EARLY]
+# The pipeline: the open states and on hold (a case on hold is still on its way to placement).
+# Ministry statistics count these as "in the pipeline" and forecast placements from them.
+PIPELINE_STATES = [*OPEN_STATES, S.ON_HOLD]
 # States from which milestones move the case forward by themselves.
 CRITICAL_PATH_STATES = [S.OFFER_ACCEPTED, S.IN_RECOGNITION, S.IN_TRAINING]
 

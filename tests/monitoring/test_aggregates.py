@@ -4,16 +4,17 @@ import datetime as dt
 import statistics
 
 import pytest
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from monitoring import selectors, services
 from monitoring import tables as t
 from monitoring.forecast import backtest, project
 from monitoring.models import CountyTarget
-from recruitment.models import Organisation
+from recruitment.models import OPEN_STATES, CaseState, Organisation
 from tests import factories
 
-from .conftest import county_name
+from .conftest import build_case, county_name
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +140,76 @@ def test_forecast_and_backtest_run_on_snapshots(published):
     assert pirkanmaa["next_12_months"] >= pirkanmaa["next_6_months"] >= 0
     # 100 days of history: no origin 6 or 12 months back to test from.
     assert backtest(selectors.data_date(dt.date.today())) == []
+
+
+def _hidden(tables: dict, names) -> dict[str, set]:
+    """The hidden cells (row, column) of the tables ``names`` (tables whose rows are in the
+    same order in every language)."""
+    return {
+        name: {
+            (i, k) for i, row in enumerate(table.rows) for k, v in row.items() if v is t.SUPPRESSED
+        }
+        for name, table in tables.items()
+        if name in names
+    }
+
+
+def test_suppression_does_not_depend_on_display_names(scenario, lone_case):
+    # Two counties that share their English name (names are not unique) but not their Finnish
+    # one: the cells hidden must be the same in both languages, on the dashboard and in the
+    # report, because tables are linked by what a row is, not by what it is called.
+    Organisation.objects.filter(code__in=["pirkanmaa", "lappi"]).update(name_en="Northern")
+    services.take_snapshots(since=scenario["d0"] - dt.timedelta(days=1))
+    today = scenario["today"]
+    f = selectors.Filters(start=scenario["d0"] - dt.timedelta(days=1), end=today)
+    half = 1 if today.month <= 6 else 2
+    by_county = ("stock_by_county", "forecast_by_county", "permits_expiring")
+    on_pages = (*by_county, "stock_by_stage", "monthly_flow", "ethics_basis")
+    hidden = {}
+    for lang in ("fi", "en"):
+        with translation.override(lang):
+            dashboard = selectors.dashboard_tables(f)
+            national, pages = selectors.report_tables(today.year, half)
+        hidden[lang] = (
+            _hidden(dashboard, by_county),
+            _hidden(national, by_county),
+            {pk: _hidden(page, on_pages) for pk, page in pages.items()},
+        )
+    # Lapland's lone case stays hidden; Pirkanmaa's five in the pipeline stay shown.
+    lapland, pirkanmaa = (
+        next(i for i, c in enumerate(selectors.counties()) if c.code == code)
+        for code in ("lappi", "pirkanmaa")
+    )
+    assert (lapland, "in_pipeline") in hidden["fi"][0]["stock_by_county"]
+    assert (pirkanmaa, "open_cases") not in hidden["fi"][0]["forecast_by_county"]
+    assert hidden["en"] == hidden["fi"]
+
+
+def test_a_reason_reading_like_the_other_reasons_group_stays_its_own_row(scenario):
+    # Five drop-outs give "Other reasons" as their own text, one gives a rare text: the rare
+    # one is grouped as other reasons, apart from the five, in every language.
+    day = scenario["day"]
+    for _i in range(5):
+        build_case(path=[("sourced", day(0)), ("withdrawn", day(3))], reason="Other reasons")
+    build_case(path=[("sourced", day(0)), ("withdrawn", day(3))], reason="Moved abroad.")
+    services.take_snapshots(since=scenario["d0"] - dt.timedelta(days=1))
+    f = selectors.Filters(start=scenario["d0"] - dt.timedelta(days=1), end=scenario["today"])
+    published = {}
+    for lang in ("fi", "en"):
+        with translation.override(lang):
+            table = selectors.dashboard_tables(f)["dropout_reasons"]
+        published[lang] = [(row[t.ROW_KEY], row["cases"]) for row in table.rows]
+    assert published["en"] == published["fi"]
+    assert [n for key, n in published["en"] if key.startswith("state:sourced/")] == [
+        t.SUPPRESSED,
+        t.SUPPRESSED,
+    ]
+
+
+def test_every_case_state_is_one_stage_and_in_one_stock_group():
+    # The stage table lists every state once and the county table's groups split them all:
+    # a state added to the case model has to be placed in the pipeline, or beside it.
+    assert sorted(selectors.STATE_ORDER) == sorted(CaseState.values)
+    grouped = [state for _key, _label, states in selectors.STOCK_GROUPS for state in states]
+    assert sorted(grouped) == sorted(CaseState.values)
+    assert [*OPEN_STATES, CaseState.ON_HOLD] == selectors.PIPELINE_STATES

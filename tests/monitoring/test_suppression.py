@@ -2,6 +2,8 @@
 
 import random
 
+import pytest
+
 from monitoring import tables as t
 
 
@@ -169,3 +171,30 @@ def test_renderers_show_the_mark_never_the_number():
     data = t.to_json(table)
     assert data["rows"][0]["a"] is None
     assert {"row": 0, "column": "a"} in data["suppressed"]
+
+
+def test_row_keys_are_codes_that_any_text_cannot_break():
+    key = t.row_key(state="screening", outcome="withdrawn", reason="a/b: c%")
+    assert key.startswith("state:screening/outcome:withdrawn/reason:")
+    assert t.key_dims(key) == {"state": "screening", "outcome": "withdrawn", "reason": "a/b: c%"}
+    assert t.key_dims(t.TOTAL) == {}
+    rows = [
+        {t.ROW_KEY: t.row_key(period="2025-H1", county="hus"), "label": "HUS", "a": 1, "b": 2},
+        {t.ROW_KEY: t.row_key(period="2025-H1"), "label": "All", "a": 1, "b": 2},
+        {t.ROW_KEY: t.TOTAL, "label": "Total", "a": 1, "b": 2},
+    ]
+    table = _table(rows)
+    assert table.row_index(t.TOTAL) == 2
+    assert table.row_index(t.row_key(period="2025-H1")) == 1
+    assert table.row_indices(period="2025-H1") == [0, 1]
+    assert table.row_indices(county="hus") == [0]
+    # The key travels with the row but is no column: no renderer shows it.
+    assert "key" not in t.to_json(table)["rows"][0] and "hus" not in t.to_csv(table)
+
+
+def test_a_table_refuses_two_rows_with_one_key():
+    row = {t.ROW_KEY: t.row_key(county="hus"), "label": "HUS", "a": 1, "b": 2}
+    with pytest.raises(ValueError, match="same key"):
+        _table([row, dict(row)])
+    with pytest.raises(ValueError, match="row key"):
+        t.Table(key="x", title="X", columns=[t.Column(t.ROW_KEY, "Key", t.LABEL)], rows=[])
