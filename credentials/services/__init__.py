@@ -15,7 +15,7 @@ Rules that can change are data: ``Profession.required_language_level`` and
 One module per track, the same name in every layer (services, API, admin):
 
 - ``recognition``: applications to the authority, decisions, appeals;
-- ``training``: enrollments, one by one and in bulk;
+- ``training``: enrollments, one by one and in bulk, and the enrollment actions by name;
 - ``language``: language certificates;
 - ``permits``: residence permits;
 - ``integration_steps``: the employment services' steps;
@@ -41,7 +41,9 @@ from .recognition import (
     submit_recognition,
 )
 from .training import (
+    ENROLLMENT_ACTIONS,
     EnrollmentUpdate,
+    apply_enrollment_action,
     complete_enrollment,
     enroll,
     interrupt_enrollment,
@@ -61,11 +63,13 @@ from .watches import (
 )
 
 __all__ = [
+    "ENROLLMENT_ACTIONS",
     "OPEN_RECOGNITION_STATES",
     "PERMIT_WARNING_DAYS",
     "RETENTION_NOTICE_DAYS",
     "EnrollmentUpdate",
     "appeal_recognition",
+    "apply_enrollment_action",
     "apply_permit",
     "complete_enrollment",
     "complete_recognition",

@@ -422,3 +422,41 @@ def interrupt_enrollment(
         milestones=training_milestones(case),
     )
     return enrollment
+
+
+# The actions on an enrollment, by the names the partner API, the CSV import and the web pages
+# use; ``apply_enrollment_action`` runs one.
+ENROLLMENT_ACTIONS = ("update", "start", "complete", "interrupt")
+
+
+def apply_enrollment_action(
+    *,
+    action: str,
+    enrollment: TrainingEnrollment,
+    actor: Actor,
+    expected_version: int | None,
+    progress_percent: int | None = None,
+    ends_on: dt.date | None = None,
+    completed_on: dt.date | None = None,
+    reason: str = "",
+    interrupted_on: dt.date | None = None,
+    occurred_at: dt.datetime | None = None,
+) -> TrainingEnrollment:
+    """Run one of ``ENROLLMENT_ACTIONS`` through its service: "update" (``progress_percent``
+    and/or ``ends_on``), "start", "complete" (``completed_on``) or "interrupt" (``reason``,
+    ``interrupted_on``). Arguments another action takes are ignored."""
+    common = {
+        "enrollment": enrollment,
+        "actor": actor,
+        "expected_version": expected_version,
+        "occurred_at": occurred_at,
+    }
+    if action == "update":
+        return update_enrollment(**common, progress_percent=progress_percent, ends_on=ends_on)
+    if action == "start":
+        return start_enrollment(**common)
+    if action == "complete":
+        return complete_enrollment(**common, completed_on=completed_on)
+    if action == "interrupt":
+        return interrupt_enrollment(**common, reason=reason, interrupted_on=interrupted_on)
+    raise ValidationError({"action": _("Choose update, start, complete or interrupt.")})
