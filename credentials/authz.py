@@ -40,14 +40,7 @@ from recruitment.authz import (
     partner_organisations,
 )
 from recruitment.errors import NotPermitted
-from recruitment.models import (
-    Case,
-    CaseEvent,
-    CasePartner,
-    Organisation,
-    OrganisationKind,
-    Role,
-)
+from recruitment.models import Case, CaseEvent, CasePartner, Organisation, OrganisationKind, Role
 
 from .models import (
     IntegrationStep,

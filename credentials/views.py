@@ -130,10 +130,11 @@ def enrollments(request):
     )
 
 
-ENROLLMENT_ACTIONS = {
-    "progress": EnrollmentProgressForm,
-    "complete": EnrollmentCompleteForm,
-    "interrupt": EnrollmentInterruptForm,
+# The forms of the enrollment page by its action names, and the service action each runs.
+ENROLLMENT_FORMS = {
+    "progress": (EnrollmentProgressForm, "update"),
+    "complete": (EnrollmentCompleteForm, "complete"),
+    "interrupt": (EnrollmentInterruptForm, "interrupt"),
 }
 
 
@@ -158,36 +159,25 @@ def enrollment_detail(request, pk: int):
         "interrupt": EnrollmentInterruptForm(initial=version, prefix="interrupt"),
     }
     action = request.POST.get("action")
-    if request.method == "POST" and action in ENROLLMENT_ACTIONS:
-        form = ENROLLMENT_ACTIONS[action](request.POST, prefix=action)
+    if request.method == "POST" and action in ENROLLMENT_FORMS:
+        form_class, service_action = ENROLLMENT_FORMS[action]
+        form = form_class(request.POST, prefix=action)
         forms[action] = form
         if form.is_valid():
             actor = Actor.for_user(request.user)
             data = form.cleaned_data
             try:
-                if action == "progress":
-                    services.update_enrollment(
-                        enrollment=enrollment,
-                        actor=actor,
-                        expected_version=data["version"],
-                        progress_percent=data["progress_percent"],
-                        ends_on=data["ends_on"],
-                    )
-                elif action == "complete":
-                    services.complete_enrollment(
-                        enrollment=enrollment,
-                        actor=actor,
-                        expected_version=data["version"],
-                        completed_on=data["completed_on"],
-                    )
-                else:
-                    services.interrupt_enrollment(
-                        enrollment=enrollment,
-                        actor=actor,
-                        expected_version=data["version"],
-                        reason=data["reason"],
-                        interrupted_on=data["interrupted_on"],
-                    )
+                services.apply_enrollment_action(
+                    action=service_action,
+                    enrollment=enrollment,
+                    actor=actor,
+                    expected_version=data["version"],
+                    progress_percent=data.get("progress_percent"),
+                    ends_on=data.get("ends_on"),
+                    completed_on=data.get("completed_on"),
+                    reason=data.get("reason", ""),
+                    interrupted_on=data.get("interrupted_on"),
+                )
             except (ValidationError, PolkuError) as exc:
                 if isinstance(exc, StaleVersion):
                     form.add_error(

@@ -301,7 +301,7 @@ def parse_row(kind: str, row: dict[str, str]) -> tuple[dict | None, dict[str, li
 
 def _parse_enrollment(row, errors):
     action = row.get("action") or "update"
-    if action not in ("update", "start", "complete", "interrupt"):
+    if action not in credential_services.ENROLLMENT_ACTIONS:
         errors["action"] = [_("Choose update, start, complete or interrupt.")]
     data = {
         "id": _int(row, "enrollment_id", errors, low=1, high=2**62),
@@ -352,19 +352,15 @@ def _apply_enrollment(principal: Principal, data):
     enrollment = selectors.enrollments_for(principal).filter(pk=data["id"]).first()
     if enrollment is None:
         raise Http404
-    common = {
-        "enrollment": enrollment,
-        "actor": principal.actor,
-        "expected_version": data["version"],
-    }
-    if data["action"] == "start":
-        return credential_services.start_enrollment(**common)
-    if data["action"] == "complete":
-        return credential_services.complete_enrollment(**common, completed_on=data["completed_on"])
-    if data["action"] == "interrupt":
-        return credential_services.interrupt_enrollment(**common, reason=data["reason"])
-    return credential_services.update_enrollment(
-        **common, progress_percent=data["progress_percent"], ends_on=data["ends_on"]
+    return credential_services.apply_enrollment_action(
+        action=data["action"],
+        enrollment=enrollment,
+        actor=principal.actor,
+        expected_version=data["version"],
+        progress_percent=data["progress_percent"],
+        ends_on=data["ends_on"],
+        completed_on=data["completed_on"],
+        reason=data["reason"],
     )
 
 

@@ -512,18 +512,14 @@ class EnrollmentViewSet(TrackViewSet):
             pending.clear()
 
         def apply(item, _preloaded):
-            common = {
-                "enrollment": self.visible().get(pk=item["id"]),
-                "actor": self.principal.actor,
-                "expected_version": item["version"],
-            }
-            if item["action"] == "start":
-                return credential_services.start_enrollment(**common)
-            if item["action"] == "complete":
-                return credential_services.complete_enrollment(
-                    **common, completed_on=item["completed_on"]
-                )
-            return credential_services.interrupt_enrollment(**common, reason=item["reason"])
+            return credential_services.apply_enrollment_action(
+                action=item["action"],
+                enrollment=self.visible().get(pk=item["id"]),
+                actor=self.principal.actor,
+                expected_version=item["version"],
+                completed_on=item.get("completed_on"),
+                reason=item.get("reason", ""),
+            )
 
         with transaction.atomic():
             visible = set(self.visible().filter(pk__in=ids).values_list("pk", flat=True))

@@ -8,6 +8,7 @@ from credentials import services
 from credentials.models import RecognitionApplication, TrainingEnrollment
 from recruitment.actors import Actor
 from recruitment.models import CaseEvent
+from tests.recruitment.admin_forms import form_data
 
 from .conftest import accepted_case, days_ago
 
@@ -128,3 +129,58 @@ def test_partners_update_their_tracks_in_the_web_ui_not_the_admin(
     page = client.get(reverse("credentials:enrollment_detail", args=[enrollment.pk]))
     assert page.status_code == 200
     assert case.number in page.content.decode()
+
+
+def test_platform_admin_runs_the_enrollment_transitions_in_admin(
+    client, superuser, case, institution
+):
+    """The admin's transition buttons are the enrollment actions (one dispatch for every
+    door); a refused one is a message and writes nothing."""
+    first, second = (
+        services.enroll(
+            case=case,
+            institution=institution,
+            programme=programme,
+            actor=_actor(superuser),
+            starts_on=days_ago(30),
+        )
+        for programme in ("language", "orientation")
+    )
+    client.force_login(superuser)
+
+    def press(enrollment, name, data=None):
+        if data is None:  # a button on the change form (the whole form is submitted)
+            url = reverse("admin:credentials_trainingenrollment_change", args=[enrollment.pk])
+            data = {**form_data(client.get(url)), "_fsm_transition_to": name}
+        else:  # a transition with its own form
+            url = reverse(
+                "admin:credentials_trainingenrollment_transition", args=[enrollment.pk, name]
+            )
+        return client.post(url, data, follow=True)
+
+    assert press(first, "start").status_code == 200
+    first.refresh_from_db()
+    assert (first.state, first.version) == ("in_progress", 2)
+    press(first, "complete", {"completed_on": days_ago(1).isoformat()})
+    first.refresh_from_db()
+    assert (first.state, first.completed_on) == ("completed", days_ago(1))
+
+    response = press(second, "interrupt", {"reason": "   ", "interrupted_on": ""})
+    second.refresh_from_db()
+    assert second.state == "enrolled"  # the form wants a reason: nothing written
+    response = press(
+        second, "interrupt", {"reason": "Moved abroad.", "interrupted_on": days_ago(2).isoformat()}
+    )
+    assert response.status_code == 200
+    second.refresh_from_db()
+    assert (second.state, second.interruption_reason, second.interrupted_on) == (
+        "interrupted",
+        "Moved abroad.",
+        days_ago(2),
+    )
+    assert press(second, "start").status_code == 200  # no longer possible: a message
+    second.refresh_from_db()
+    assert (second.state, second.version) == ("interrupted", 2)
+    events = CaseEvent.objects.filter(case=case, kind="track").values_list("changes", flat=True)
+    actions = [e["action"][1] for e in events]
+    assert actions.count("interrupted") == 1 and actions.count("completed") == 1

@@ -183,7 +183,7 @@ def test_a_row_that_fails_in_an_unforeseen_way_gets_its_own_error(
             raise ZeroDivisionError
         return real(**kwargs)
 
-    monkeypatch.setattr(credential_services, "update_enrollment", update)
+    monkeypatch.setattr(credential_services.training, "update_enrollment", update)
     content = f"enrollment_id,version,progress_percent\n{first.pk},1,40\n{second.pk},1,50\n"
     status = run(
         django_capture_on_commit_callbacks,
@@ -357,7 +357,7 @@ def test_a_worker_that_lost_its_import_stops_applying(educator_token, enrollment
             sweeper.join()
         return result
 
-    monkeypatch.setattr(credential_services, "update_enrollment", update)
+    monkeypatch.setattr(credential_services.training, "update_enrollment", update)
     imports.run_csv_import(import_id=imp.pk)
     imp.refresh_from_db()
     assert (imp.status, imp.failure_reason) == ("failed", "swept")
