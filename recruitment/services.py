@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed as FSMTransitionNotAllowed
 from django_fsm import can_proceed
 
-from . import authz
+from . import authz, state_machine
 from .actors import Actor
 from .errors import NotPermitted, StaleVersion, TransitionNotAllowed
 from .models import (
@@ -46,23 +46,10 @@ from .models import (
 from .reasons import SystemText
 from .signals import case_changed, case_event_recorded, case_events_recorded
 
-# Transitions a person asks for. The automatic ones (start_recognition, start_training,
-# mark_ready) can be asked for too; advance_case runs them when milestones arrive.
-TRANSITIONS = [
-    "screen",
-    "accept_offer",
-    "start_recognition",
-    "start_training",
-    "mark_ready",
-    "place",
-    "complete",
-    "hold",
-    "resume",
-    "withdraw",
-    "reject",
-    "leave_early",
-]
-REASON_REQUIRED = {"hold", "withdraw", "reject", "leave_early"}
+# The state machine's metadata is read from the model's declarations (recruitment.state_machine);
+# these names stay here for the modules that import them.
+TRANSITIONS = state_machine.TRANSITIONS
+REASON_REQUIRED = state_machine.REASON_REQUIRED
 
 # Case fields a recruiter may edit directly (everything else moves through transitions or
 # is maintained by credentials services as milestones).
@@ -181,34 +168,9 @@ def _require_change(actor: Actor, case: Case) -> None:
         raise NotPermitted(_("You may not change case %(number)s.") % {"number": case.number})
 
 
-def _blocked_reasons(case: Case, name: str) -> list[str]:
-    """Why a transition cannot run now, in words: wrong state, or its unmet guards."""
-    method = getattr(case, name)
-    meta = method._django_fsm
-    if not meta.has_transition(case.state):
-        return [
-            _("“%(transition)s” is not possible while the case is %(state)s.")
-            % {"transition": transition_label(case, name), "state": case.get_state_display()}
-        ]
-    transition_obj = meta.get_transition(case.state)
-    reasons: list[str] = []
-    for condition in transition_obj.conditions:
-        for blocker in getattr(condition, "blockers", ()):
-            message = blocker(case)
-            if message:
-                reasons.append(message)
-        if not getattr(condition, "blockers", None) and not condition(case):
-            reasons.append(_("A condition of this transition is not met."))
-    return reasons
-
-
 def transition_label(case: Case, name: str) -> str:
-    meta = getattr(case, name)._django_fsm
-    for transition_obj in meta.transitions.values():
-        label = transition_obj.custom.get("label")
-        if label:
-            return str(label)
-    return name.replace("_", " ")
+    """The transition's label as a user reads it."""
+    return state_machine.label(name)
 
 
 # --- reads used by writers -------------------------------------------------------------------
@@ -225,21 +187,20 @@ def available_transitions(case: Case, user=None, *, actor: Actor | None = None):
     actor = actor or (Actor.for_user(user) if user is not None else Actor.system())
     may_change = authz.actor_can_change_case(actor, case)
     options = []
-    for name in TRANSITIONS:
-        meta = getattr(case, name)._django_fsm
-        if not meta.has_transition(case.state):
+    for name in state_machine.transition_names():
+        if not state_machine.possible(case, name):
             continue
         if may_change:
-            reasons = _blocked_reasons(case, name)
+            reasons = state_machine.blocked_reasons(case, name)
         else:
             reasons = [_("Only the county's recruiters can change this case.")]
         options.append(
             TransitionOption(
                 name=name,
-                label=transition_label(case, name),
+                label=state_machine.label(name),
                 allowed=not reasons,
                 blocked_reasons=reasons,
-                reason_required=name in REASON_REQUIRED,
+                reason_required=state_machine.reason_required(name),
             )
         )
     return options
@@ -330,7 +291,7 @@ def transition_case(
     ``StaleVersion``. Pass None only for system actors that act on the latest state.
     A ``SystemText`` reason is stored in English with its key (see ``recruitment.reasons``).
     """
-    if name not in TRANSITIONS:
+    if name not in state_machine.transition_names():
         raise TransitionNotAllowed(
             _("There is no transition called “%(name)s”.") % {"name": name}, transition=name
         )
@@ -340,22 +301,19 @@ def transition_case(
     _check_version(case, expected_version)
     system_text = reason if isinstance(reason, SystemText) else None
     reason = system_text.source() if system_text else (reason or "").strip()
-    if (
-        name in REASON_REQUIRED
-        and not reason
-        and getattr(case, name)._django_fsm.has_transition(case.state)
-    ):
+    label = state_machine.label(name)
+    possible = state_machine.possible(case, name)
+    if possible and not reason and state_machine.reason_required(name):
         raise TransitionNotAllowed(
-            _("A reason is required for “%(label)s”.") % {"label": transition_label(case, name)},
-            transition=name,
+            _("A reason is required for “%(label)s”.") % {"label": label}, transition=name
         )
-    reasons = _blocked_reasons(case, name)
+    reasons = state_machine.blocked_reasons(case, name)
     if reasons:
-        if not getattr(case, name)._django_fsm.has_transition(case.state):
+        if not possible:
             message = reasons[0]  # already names the transition and the state
         else:
             message = _("“%(label)s” is blocked: %(reasons)s") % {
-                "label": transition_label(case, name),
+                "label": label,
                 "reasons": " ".join(reasons),
             }
         raise TransitionNotAllowed(message, transition=name, reasons=reasons)
@@ -367,7 +325,7 @@ def transition_case(
         method()
     except FSMTransitionNotAllowed as exc:  # a race with the guard's inputs
         raise TransitionNotAllowed(
-            _("“%(label)s” is not possible now.") % {"label": transition_label(case, name)},
+            _("“%(label)s” is not possible now.") % {"label": label},
             transition=name,
         ) from exc
     at = occurred_at or timezone.now()
