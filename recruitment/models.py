@@ -623,7 +623,7 @@ class Case(ProtectedStateRefreshMixin, models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.state in OPEN_STATES or self.state == S.ON_HOLD
+        return self.state in PIPELINE_STATES
 
     @property
     def needs_permit(self) -> bool:
@@ -719,7 +719,7 @@ class Case(ProtectedStateRefreshMixin, models.Model):
 
     @transition(
         field=state,
-        source=[*OPEN_STATES, S.ON_HOLD],
+        source=PIPELINE_STATES,
         target=S.WITHDRAWN,
         custom={"label": _("Withdraw"), "reason_required": True},
     )
@@ -728,7 +728,7 @@ class Case(ProtectedStateRefreshMixin, models.Model):
 
     @transition(
         field=state,
-        source=[*OPEN_STATES, S.ON_HOLD],
+        source=PIPELINE_STATES,
         target=S.REJECTED,
         custom={"label": _("Reject"), "reason_required": True},
     )

@@ -60,16 +60,7 @@ EDITABLE_FIELDS = {
     "g2g_agreement_ref",
     "no_fee_declared_on",
 }
-MILESTONE_FIELDS = {
-    "recognition_submitted_on",
-    "recognition_decided_on",
-    "recognition_outcome",
-    "training_in_progress",
-    "language_requirement_met_on",
-    "permit_applied_on",
-    "permit_granted_on",
-    "permit_valid_until",
-}
+MILESTONE_FIELDS = authz.MILESTONE_FIELDS  # set by the credential tracks, never edited
 
 
 @dataclass(frozen=True)
@@ -161,6 +152,12 @@ def _record_event(
 def _save_case(case: Case, fields: set[str]) -> None:
     case.version += 1
     case.save(update_fields=sorted({*fields, "version", "updated_at"}))
+
+
+def _refuse_unknown_milestones(milestones: dict[str, Any]) -> None:
+    unknown = set(milestones) - set(MILESTONE_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown milestones: %(f)s") % {"f": ", ".join(sorted(unknown))})
 
 
 def _require_change(actor: Actor, case: Case) -> None:
@@ -398,9 +395,7 @@ def record_milestones(
     Milestones are facts from the credential tracks, so no version is checked: the caller
     holds the lock on its own track record and the case row is locked here.
     """
-    unknown = set(milestones) - MILESTONE_FIELDS
-    if unknown:
-        raise ValidationError(_("Unknown milestones: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    _refuse_unknown_milestones(milestones)
     case = _lock_case(case)
     _apply_milestones(case, actor=actor, reason=reason, occurred_at=occurred_at, **milestones)
     return advance_case(case=case, actor=Actor.system(), occurred_at=occurred_at)
@@ -454,9 +449,7 @@ def record_track_event(
     ``changes`` maps field names to ``[old, new]``. The case's version is bumped so that
     readers syncing by ``updated_at`` or comparing versions see the track change too.
     """
-    unknown = set(milestones) - MILESTONE_FIELDS
-    if unknown:
-        raise ValidationError(_("Unknown milestones: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    _refuse_unknown_milestones(milestones)
     case = _lock_case(case)
     _save_case(case, set())
     _record_event(
@@ -542,11 +535,7 @@ def record_track_events_bulk(
     through ``case_events_recorded`` inside this transaction. Returns the cases by id.
     """
     for change in changes:
-        unknown = set(change.milestones) - MILESTONE_FIELDS
-        if unknown:
-            raise ValidationError(
-                _("Unknown milestones: %(f)s") % {"f": ", ".join(sorted(unknown))}
-            )
+        _refuse_unknown_milestones(change.milestones)
     if not changes:
         return {}
     case_ids = sorted({change.case_id for change in changes})
