@@ -44,7 +44,7 @@ from .models import (
     readiness_blockers,
 )
 from .reasons import SystemText
-from .signals import case_changed, case_event_recorded, case_events_recorded
+from .signals import case_event_recorded, case_events_recorded
 
 # The state machine's metadata is read from the model's declarations (recruitment.state_machine);
 # these names stay here for the modules that import them.
@@ -143,9 +143,6 @@ def _record_event(
     )
     # Inside the transaction: listeners (e.g. the webhook outbox) write in the same one.
     case_event_recorded.send(sender=CaseEvent, event=event)
-    transaction.on_commit(
-        lambda: case_changed.send(sender=Case, case_id=case.pk, event_ids=[event.pk])
-    )
     return event
 
 
@@ -597,15 +594,6 @@ def record_track_events_bulk(
     CaseEvent.objects.bulk_create(events)
     # Inside the transaction: listeners (e.g. the webhook outbox) write in the same one.
     case_events_recorded.send(sender=CaseEvent, events=events)
-    event_ids: dict[int, list[int]] = {}
-    for e in events:
-        event_ids.setdefault(e.case_id, []).append(e.pk)
-
-    def changed() -> None:
-        for case_id, ids in event_ids.items():
-            case_changed.send(sender=Case, case_id=case_id, event_ids=ids)
-
-    transaction.on_commit(changed)
     for case_id, case in cases.items():
         if _next_automatic_step(case) is not None:
             cases[case_id] = advance_case(case=case, actor=Actor.system(), occurred_at=occurred_at)
