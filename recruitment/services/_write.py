@@ -1,9 +1,9 @@
 """The write path every service of the core shares (private to the package).
 
-Load and lock the case (``_lock_case``), check who writes (``_require_change``) and the
-version they saw (``_require_version``, ``_check_version``), store the case with its version
-bumped (``_save_case``) and write its immutable audit event (``_record_event``, which also
-tells the upper layers' listeners, inside the transaction).
+Load and lock the case for a write (``_case_for_write``: ``_lock_case``, then who writes,
+``_require_change``, and the version they saw, ``_require_version`` and ``_check_version``),
+store the case with its version bumped (``_save_case``) and write its immutable audit event
+(``_record_event``, which also tells the upper layers' listeners, inside the transaction).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,10 +33,13 @@ def _json(value: Any) -> Any:
 
 def _lock_case(case: Case | int) -> Case:
     pk = case.pk if isinstance(case, Case) else case
-    return (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("candidate__nationality", "profession", "county")
-        .get(pk=pk)
+    return _cases_for_update().get(pk=pk)
+
+
+def _cases_for_update() -> QuerySet[Case]:
+    """Cases locked for a write, with what the guards read (nationality, profession, county)."""
+    return Case.objects.select_for_update(of=("self",)).select_related(
+        "candidate__nationality", "profession", "county"
     )
 
 
@@ -99,3 +103,13 @@ def _save_case(case: Case, fields: set[str]) -> None:
 def _require_change(actor: Actor, case: Case) -> None:
     if not authz.actor_can_change_case(actor, case):
         raise NotPermitted(_("You may not change case %(number)s.") % {"number": case.number})
+
+
+def _case_for_write(case: Case | int, *, actor: Actor, expected_version: int | None) -> Case:
+    """The case locked for a change by ``actor``: they may change it, they said which version
+    they saw (the system need not) and it is still the stored one."""
+    case = _lock_case(case)
+    _require_change(actor, case)
+    _require_version(actor, expected_version)
+    _check_version(case, expected_version)
+    return case

@@ -22,15 +22,7 @@ from ..models import (
     OrganisationKind,
     Profession,
 )
-from ._write import (
-    _check_version,
-    _json,
-    _lock_case,
-    _record_event,
-    _require_change,
-    _require_version,
-    _save_case,
-)
+from ._write import _case_for_write, _json, _lock_case, _record_event, _save_case
 
 # Case fields a recruiter may edit directly (everything else moves through transitions or
 # is maintained by credentials services as milestones).
@@ -107,10 +99,7 @@ def update_case(
         raise ValidationError(
             _("These case fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))}
         )
-    case = _lock_case(case)
-    _require_change(actor, case)
-    _require_version(actor, expected_version)
-    _check_version(case, expected_version)
+    case = _case_for_write(case, actor=actor, expected_version=expected_version)
     diff = {}
     for name, value in changes.items():
         old = getattr(case, name)

@@ -16,14 +16,7 @@ from ..actors import Actor
 from ..errors import TransitionNotAllowed
 from ..models import RETENTION_MONTHS, Case, CaseEvent, CaseState, Placement, RetentionCheck
 from ..reasons import SystemText
-from ._write import (
-    _check_version,
-    _lock_case,
-    _record_event,
-    _require_change,
-    _require_version,
-    _save_case,
-)
+from ._write import _case_for_write, _record_event, _save_case
 from .transitions import transition_case
 
 
@@ -40,10 +33,7 @@ def record_placement(
     occurred_at: dt.datetime | None = None,
 ) -> Placement:
     """Record (or correct) where and when the candidate starts, with retention checks due."""
-    case = _lock_case(case)
-    _require_change(actor, case)
-    _require_version(actor, expected_version)
-    _check_version(case, expected_version)
+    case = _case_for_write(case, actor=actor, expected_version=expected_version)
     if case.state not in (CaseState.READY_FOR_PLACEMENT, CaseState.PLACED):
         raise TransitionNotAllowed(
             _("A placement can be recorded when the case is ready for placement."),
@@ -91,10 +81,7 @@ def record_retention_check(
 ) -> Case:
     """Record a 6- or 12-month retention check. A failed check ends the case as left_early;
     both passed completes it."""
-    case = _lock_case(case)
-    _require_change(actor, case)
-    _require_version(actor, expected_version)
-    _check_version(case, expected_version)
+    case = _case_for_write(case, actor=actor, expected_version=expected_version)
     if case.state != CaseState.PLACED:
         raise TransitionNotAllowed(
             _("Retention checks are recorded for placed cases."), transition="complete"

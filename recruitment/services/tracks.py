@@ -19,7 +19,7 @@ from ..actors import Actor
 from ..models import Case, CaseEvent
 from ..reasons import SystemText
 from ..signals import case_events_recorded
-from ._write import _actor_columns, _json, _lock_case, _record_event, _save_case
+from ._write import _actor_columns, _cases_for_update, _json, _lock_case, _record_event, _save_case
 from .bulk import bulk_save_fields
 from .transitions import _next_automatic_step, advance_case
 
@@ -151,13 +151,7 @@ def record_track_events_bulk(
     if not changes:
         return {}
     case_ids = sorted({change.case_id for change in changes})
-    cases = {
-        case.pk: case
-        for case in Case.objects.select_for_update(of=("self",))
-        .select_related("candidate__nationality", "profession", "county")
-        .filter(pk__in=case_ids)
-        .order_by("pk")
-    }
+    cases = {case.pk: case for case in _cases_for_update().filter(pk__in=case_ids).order_by("pk")}
     missing = set(case_ids) - set(cases)
     if missing:
         raise ValidationError(

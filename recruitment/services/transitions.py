@@ -29,14 +29,7 @@ from ..models import (
     readiness_blockers,
 )
 from ..reasons import SystemText
-from ._write import (
-    _check_version,
-    _lock_case,
-    _record_event,
-    _require_change,
-    _require_version,
-    _save_case,
-)
+from ._write import _case_for_write, _lock_case, _record_event, _save_case
 
 # Read from the model's declarations (recruitment.state_machine); public names kept here.
 TRANSITIONS = state_machine.TRANSITIONS
@@ -109,10 +102,7 @@ def transition_case(
         raise TransitionNotAllowed(
             _("There is no transition called “%(name)s”.") % {"name": name}, transition=name
         )
-    case = _lock_case(case)
-    _require_change(actor, case)
-    _require_version(actor, expected_version)
-    _check_version(case, expected_version)
+    case = _case_for_write(case, actor=actor, expected_version=expected_version)
     system_text = reason if isinstance(reason, SystemText) else None
     reason = system_text.source() if system_text else (reason or "").strip()
     label = state_machine.label(name)
