@@ -206,19 +206,15 @@ CONTENT_SECURITY_POLICY = {
 
 # Celery
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
-# The filesystem broker's folders (one stack per folder).
+# The filesystem broker's folders (one stack per folder). The Celery app makes them when it
+# is configured (config/celery.py), not this module.
 CELERY_DATA_DIR = Path(env.str("CELERY_DATA_DIR", default=str(VAR_DIR / "celery")))
 if CELERY_BROKER_URL == "filesystem://":
-    _queue_dir = CELERY_DATA_DIR / "queue"
-    _processed_dir = CELERY_DATA_DIR / "processed"
-    _control_dir = CELERY_DATA_DIR / "control"
-    for _dir in (_queue_dir, _processed_dir, _control_dir):
-        _dir.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_queue_dir),
-        "data_folder_out": str(_queue_dir),
-        "processed_folder": str(_processed_dir),
-        "control_folder": str(_control_dir),
+        "data_folder_in": str(CELERY_DATA_DIR / "queue"),
+        "data_folder_out": str(CELERY_DATA_DIR / "queue"),
+        "processed_folder": str(CELERY_DATA_DIR / "processed"),
+        "control_folder": str(CELERY_DATA_DIR / "control"),
         "store_processed": False,
     }
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None)

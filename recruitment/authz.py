@@ -200,7 +200,8 @@ PARTNER_ROLE_KINDS = {
 # Tracks whose records belong to one partner organisation: a partner sees only its own.
 OWNED_TRACKS = frozenset({TRAINING, INTEGRATION})
 
-# The case's milestone fields, by the track that maintains them.
+# The case's milestone fields, by the track that maintains them: the one list of them (the
+# services accept these as milestones, the visibility rule shows each by its track).
 MILESTONE_TRACKS: dict[str, str] = {
     "recognition_submitted_on": RECOGNITION,
     "recognition_decided_on": RECOGNITION,
@@ -211,6 +212,7 @@ MILESTONE_TRACKS: dict[str, str] = {
     "permit_granted_on": PERMIT,
     "permit_valid_until": PERMIT,
 }
+MILESTONE_FIELDS = tuple(MILESTONE_TRACKS)
 
 # Topics of case data that are not tracks: who sees them.
 TOPIC_CASE = "case"  # the case itself: number, state, transitions (everyone who opens it)

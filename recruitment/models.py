@@ -8,6 +8,7 @@ Models hold data, simple properties and the Case state machine's *rules* (django
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -468,34 +469,41 @@ def retention_blocker(case: Case) -> str | None:
     return None
 
 
+class Guard:
+    """A condition of a transition that explains itself.
+
+    django-fsm-2 calls it (``@transition(conditions=[Guard(...)])``): it is met when none of
+    its blockers speaks. ``reasons(case)`` is what they say, the sentences a user reads when
+    the transition is blocked. Every condition of ``Case`` is a ``Guard``; one that is not
+    made of blockers overrides ``reasons``.
+    """
+
+    def __init__(self, *blockers: Callable[[Case], str | None]) -> None:
+        self.blockers = blockers
+
+    def __call__(self, case: Case) -> bool:
+        return not self.reasons(case)
+
+    def reasons(self, case: Case) -> list[str]:
+        return [reason for blocker in self.blockers if (reason := blocker(case))]
+
+
+# What stands between the case and placement besides the placement itself.
+READINESS = Guard(recognition_blocker, language_blocker, permit_blocker)
+
+
 def readiness_blockers(case: Case) -> list[str]:
     """What still stands between the case and placement (recognition, language, permit)."""
-    return [
-        reason
-        for reason in (recognition_blocker(case), language_blocker(case), permit_blocker(case))
-        if reason
-    ]
-
-
-def _guard(*blockers):
-    """Turn blocker functions into a django-fsm condition; ``blockers`` are kept for reasons."""
-
-    def condition(case: Case) -> bool:
-        return not any(blocker(case) for blocker in blockers)
-
-    condition.blockers = blockers
-    return condition
-
-
-def _ready_condition(case: Case) -> bool:
-    return not readiness_blockers(case)
-
-
-_ready_condition.blockers = (recognition_blocker, language_blocker, permit_blocker)
+    return READINESS.reasons(case)
 
 
 class ProtectedStateRefreshMixin:
-    """``refresh_from_db`` for models with a protected django-fsm state field."""
+    """``refresh_from_db`` for models with a protected django-fsm state field.
+
+    django-fsm-2's ``FSMModelMixin`` is not used: it switches protection off on the field
+    itself (for every instance in the process, other threads included) while it reloads, and
+    leaves it off when the reload raises.
+    """
 
     def refresh_from_db(self, using=None, fields=None, from_queryset=None):
         """Reload from the database, including the protected state field.
@@ -503,9 +511,9 @@ class ProtectedStateRefreshMixin:
         django-fsm's protected field refuses ``setattr``, which Django's own
         ``refresh_from_db`` uses; the stored values are copied in directly instead.
         """
-        fresh = (from_queryset or type(self)._base_manager.using(using or self._state.db)).get(
-            pk=self.pk
-        )
+        if from_queryset is None:
+            from_queryset = type(self)._base_manager.using(using or self._state.db)
+        fresh = from_queryset.get(pk=self.pk)
         names = set(fields) if fields else None
         for field in self._meta.concrete_fields:
             if names is None or field.name in names or field.attname in names:
@@ -615,7 +623,7 @@ class Case(ProtectedStateRefreshMixin, models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.state in OPEN_STATES or self.state == S.ON_HOLD
+        return self.state in PIPELINE_STATES
 
     @property
     def needs_permit(self) -> bool:
@@ -633,7 +641,7 @@ class Case(ProtectedStateRefreshMixin, models.Model):
         field=state,
         source=S.SCREENING,
         target=S.OFFER_ACCEPTED,
-        conditions=[_guard(ethics_blocker, fee_blocker)],
+        conditions=[Guard(ethics_blocker, fee_blocker)],
         custom={"label": _("Accept offer")},
     )
     def accept_offer(self) -> None:
@@ -661,7 +669,7 @@ class Case(ProtectedStateRefreshMixin, models.Model):
         field=state,
         source=CRITICAL_PATH_STATES,
         target=S.READY_FOR_PLACEMENT,
-        conditions=[_ready_condition],
+        conditions=[READINESS],
         custom={"label": _("Mark ready for placement")},
     )
     def mark_ready(self) -> None:
@@ -672,7 +680,7 @@ class Case(ProtectedStateRefreshMixin, models.Model):
         source=S.READY_FOR_PLACEMENT,
         target=S.PLACED,
         conditions=[
-            _guard(placement_blocker, recognition_blocker, language_blocker, permit_blocker)
+            Guard(placement_blocker, recognition_blocker, language_blocker, permit_blocker)
         ],
         custom={"label": _("Place")},
     )
@@ -683,7 +691,7 @@ class Case(ProtectedStateRefreshMixin, models.Model):
         field=state,
         source=S.PLACED,
         target=S.COMPLETED,
-        conditions=[_guard(retention_blocker)],
+        conditions=[Guard(retention_blocker)],
         custom={"label": _("Complete")},
     )
     def complete(self) -> None:
@@ -711,7 +719,7 @@ class Case(ProtectedStateRefreshMixin, models.Model):
 
     @transition(
         field=state,
-        source=[*OPEN_STATES, S.ON_HOLD],
+        source=PIPELINE_STATES,
         target=S.WITHDRAWN,
         custom={"label": _("Withdraw"), "reason_required": True},
     )
@@ -720,7 +728,7 @@ class Case(ProtectedStateRefreshMixin, models.Model):
 
     @transition(
         field=state,
-        source=[*OPEN_STATES, S.ON_HOLD],
+        source=PIPELINE_STATES,
         target=S.REJECTED,
         custom={"label": _("Reject"), "reason_required": True},
     )

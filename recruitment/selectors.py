@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import authz
 from .models import (
-    OPEN_STATES,
+    PIPELINE_STATES,
     Case,
     CaseEvent,
     CaseState,
@@ -63,7 +63,7 @@ STAGE_OWNER_LABELS = {
 # An open case whose state has not changed for this long is stalled, unless the provider
 # registered by an upper layer (credentials: its editable StageTimeLimit rows) says otherwise.
 STALLED_AFTER_DAYS = 60
-STALLABLE_STATES = [*OPEN_STATES, CaseState.ON_HOLD]
+STALLABLE_STATES = PIPELINE_STATES
 _stage_limit_provider: Callable[[], dict[str, int]] | None = None
 CASE_SORTS = {
     "updated": "-updated_at",
@@ -229,7 +229,7 @@ def permits_expiring(user, *, within_days: int = 90) -> QuerySet[Case]:
         cases_for_user(user)
         .filter(pk__in=authz.cases_showing_track(user, authz.PERMIT).values("pk"))
         .filter(
-            state__in=[*OPEN_STATES, CaseState.ON_HOLD, CaseState.PLACED],
+            state__in=[*PIPELINE_STATES, CaseState.PLACED],
             permit_valid_until__isnull=False,
             permit_valid_until__lte=today + dt.timedelta(days=within_days),
         )

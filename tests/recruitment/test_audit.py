@@ -152,6 +152,30 @@ def test_every_version_of_a_case_has_exactly_one_event():
     assert versions == list(range(1, case.version + 1))
 
 
+def test_one_track_write_moves_the_version_once_for_each_event_it_writes():
+    """A partner's write on a track can record three changes of the case: the track event,
+    the milestones it implies and the automatic step they justify. Each is one event with its
+    own version (docs/api.md, section 3: why the county's ETag moves by more than one)."""
+    case = factories.case_in_state(S.OFFER_ACCEPTED, prepared=False)
+    before = case.version
+    submitted = timezone.localdate()
+    case = services.record_track_event(
+        case=case,
+        actor=Actor.system(),
+        track="recognition",
+        changes={"state": [None, "submitted"]},
+        recognition_submitted_on=submitted,
+    )
+    assert case.state == S.IN_RECOGNITION
+    assert case.version == before + 3
+    events = list(CaseEvent.objects.filter(case=case, case_version__gt=before).order_by("id"))
+    assert [(e.kind, e.case_version) for e in events] == [
+        ("track", before + 1),
+        ("milestone", before + 2),
+        ("transition", before + 3),
+    ]
+
+
 # --- Immutability --------------------------------------------------------------------------
 
 

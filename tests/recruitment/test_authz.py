@@ -5,7 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from recruitment import authz, services
 from recruitment.actors import Actor
-from recruitment.models import CasePartner, CaseState, OrganisationKind, Role
+from recruitment.models import Case, CasePartner, CaseState, OrganisationKind, Role
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +128,13 @@ def test_anonymous_users_get_nothing(cases):
     assert _ids(authz.visible_cases(anonymous)) == set()
     assert not authz.can_view_case(anonymous, cases["pirkanmaa"])
     assert not authz.is_platform_admin(anonymous)
+
+
+def test_the_milestone_fields_are_listed_once_with_the_track_that_shows_them():
+    """The services accept as milestones exactly the fields the visibility rule shows by
+    track: one list (authz.MILESTONE_TRACKS), no second copy to fall out of step."""
+    assert services.MILESTONE_FIELDS is authz.MILESTONE_FIELDS
+    assert tuple(authz.MILESTONE_TRACKS) == authz.MILESTONE_FIELDS
+    assert set(authz.MILESTONE_TRACKS.values()) <= set(authz.TRACKS)
+    for name in authz.MILESTONE_FIELDS:
+        assert Case._meta.get_field(name).concrete
