@@ -72,8 +72,16 @@ def attempt_delivery(*, delivery: WebhookDelivery) -> WebhookDelivery:
     if not _claim(delivery):
         return delivery
     body = webhook_body(delivery)
+    headers = _signed_headers(delivery, body)
+    now = timezone.now()
+    status_code, error = _post(delivery, body, headers)
+    _record_attempt(delivery, now, status_code, error)
+    return delivery
+
+
+def _signed_headers(delivery: WebhookDelivery, body: bytes) -> dict[str, str]:
     timestamp = str(int(time.time()))
-    headers = {
+    return {
         "Content-Type": "application/json",
         "User-Agent": "Polku-Webhooks/1",
         "X-Polku-Event": delivery.event.event_type,
@@ -83,9 +91,11 @@ def attempt_delivery(*, delivery: WebhookDelivery) -> WebhookDelivery:
             secret=delivery.subscription.secret, timestamp=timestamp, body=body
         ),
     }
-    now = timezone.now()
-    status_code = None
-    error = ""
+
+
+def _post(delivery: WebhookDelivery, body: bytes, headers: dict) -> tuple[int | None, str]:
+    """Send to the destination the policy accepts now: (HTTP status or None, why the attempt
+    failed; empty when it did not fail for a reason other than its status)."""
     try:
         destination = destinations.check_url(delivery.subscription.url)
         reply = destinations.send(
@@ -95,13 +105,21 @@ def attempt_delivery(*, delivery: WebhookDelivery) -> WebhookDelivery:
             timeout=settings.POLKU_WEBHOOK_TIMEOUT_SECONDS,
         )
     except destinations.DestinationRefused as exc:
-        error = f"Destination refused, nothing sent: {exc.message}"
+        return None, f"Destination refused, nothing sent: {exc.message}"
     except (OSError, http.client.HTTPException, ValueError) as exc:
-        error = f"{exc.__class__.__name__}: {exc}"
-    else:
-        status_code = reply.status
-        if 300 <= status_code < 400:
-            error = f"HTTP {status_code}: redirect not followed (Location: {reply.location})"
+        return None, f"{exc.__class__.__name__}: {exc}"
+    if 300 <= reply.status < 400:
+        return reply.status, (
+            f"HTTP {reply.status}: redirect not followed (Location: {reply.location})"
+        )
+    return reply.status, ""
+
+
+def _record_attempt(
+    delivery: WebhookDelivery, now: dt.datetime, status_code: int | None, error: str
+) -> None:
+    """Delivered (a 2xx), or the error with a retry scheduled, or dead-lettered after the
+    last attempt."""
     delivery.attempts += 1
     delivery.last_attempt_at = now
     delivery.last_status_code = status_code
@@ -129,7 +147,6 @@ def attempt_delivery(*, delivery: WebhookDelivery) -> WebhookDelivery:
             "next_attempt_at",
         ]
     )
-    return delivery
 
 
 def deliver_due_webhooks(*, limit: int = 100) -> int:
