@@ -289,8 +289,8 @@ def tls_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
-# A delivery's lease lasts three timeouts (services._claim): connecting to two addresses and
-# waiting for the answer fit in it.
+# A delivery's lease lasts three timeouts (services.deliveries._claim): connecting to two
+# addresses and waiting for the answer fit in it.
 MAX_ADDRESSES_TRIED = 2
 
 

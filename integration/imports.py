@@ -18,36 +18,63 @@ import that stops all the same (a crash, a killed worker, a time limit) ends *fa
 ``failure_reason`` the uploader sees, never stuck in "validating": the job records its own
 failure, and ``fail_stale_imports`` (Celery beat) fails a running import whose worker stopped
 writing its heartbeat (``updated_at``).
+
+Reading the file and parsing rows (no database) is ``integration.csv_parsing``; its public
+names are importable from here too (``imports.read_upload``, ``imports.CappedUpload``, ...).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import logging
-import re
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.db import InterfaceError, OperationalError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from credentials import services as credential_services
-from credentials.models import SUB_SKILLS
 from recruitment import csv_export
 from recruitment.errors import PolkuError, ScopeDenied
-from recruitment.parsing import parse_whole_number
 
 from . import selectors
+from .csv_parsing import (
+    OPTIONAL_COLUMNS,
+    PARSERS,
+    REQUIRED_COLUMNS,
+    CappedUpload,
+    check_columns,
+    decode,
+    parse_row,
+    read_rows,
+    read_upload,
+    too_large,
+)
 from .models import CsvImport
 from .principals import Principal
+
+__all__ = [  # what callers import from here: the import's steps and the file checks
+    "KIND_SCOPES",
+    "OPTIONAL_COLUMNS",
+    "PARSERS",
+    "REQUIRED_COLUMNS",
+    "CappedUpload",
+    "check_columns",
+    "create_csv_import",
+    "decode",
+    "fail_stale_imports",
+    "parse_row",
+    "read_rows",
+    "read_upload",
+    "report_csv",
+    "run_csv_import",
+    "too_large",
+]
 
 logger = logging.getLogger("polku.integration")
 
@@ -56,22 +83,6 @@ KIND_SCOPES = {
     CsvImport.Kind.ENROLLMENTS: "training:write",
     CsvImport.Kind.LANGUAGE_RESULTS: "training:write",
     CsvImport.Kind.PERMITS: "permits:write",
-}
-REQUIRED_COLUMNS = {
-    CsvImport.Kind.ENROLLMENTS: ["enrollment_id", "version"],
-    CsvImport.Kind.LANGUAGE_RESULTS: ["case_id", "language", "test", "taken_on", *SUB_SKILLS],
-    CsvImport.Kind.PERMITS: ["permit_id", "version", "decision", "decided_on"],
-}
-OPTIONAL_COLUMNS = {
-    CsvImport.Kind.ENROLLMENTS: [
-        "action",
-        "progress_percent",
-        "ends_on",
-        "completed_on",
-        "reason",
-    ],
-    CsvImport.Kind.LANGUAGE_RESULTS: ["issuer"],
-    CsvImport.Kind.PERMITS: ["valid_from", "valid_until", "reference"],
 }
 
 
@@ -86,114 +97,6 @@ class _ImportTakenAway(Exception):
 # Errors that are not about a row: the database connection went away, or Celery's soft time
 # limit. They stop the whole import (which then ends failed), not just the row.
 _NOT_ROW_ERRORS = (OperationalError, InterfaceError, SoftTimeLimitExceeded)
-
-
-# --- Reading the file ------------------------------------------------------------------------
-
-
-def too_large() -> ValidationError:
-    return ValidationError(
-        {
-            "file": _("The file is larger than %(mb)s MB.")
-            % {"mb": settings.POLKU_CSV_MAX_BYTES // 2**20}
-        }
-    )
-
-
-class CappedUpload(FileUploadHandler):
-    """An upload handler that stops keeping a file once it passes ``POLKU_CSV_MAX_BYTES``.
-
-    The rest of the request is read in chunks and thrown away (so the browser still gets the
-    answer), never held in memory or written to disk. Install it before anything reads the
-    request body (``request.upload_handlers.insert(0, ...)``); ``too_large`` then says whether
-    the file was dropped.
-    """
-
-    def __init__(self, request=None):
-        super().__init__(request)
-        self.limit = settings.POLKU_CSV_MAX_BYTES
-        self.too_large = False
-
-    def receive_data_chunk(self, raw_data, start):
-        if start + len(raw_data) > self.limit:
-            self.too_large = True
-            raise SkipFile
-        return raw_data
-
-    def file_complete(self, file_size):
-        return None  # the next handler (memory or temporary file) holds the file
-
-
-def read_upload(upload) -> bytes:
-    """The uploaded file's content, refused (``ValidationError``) before it is read whole
-    when it is over the limit."""
-    limit = settings.POLKU_CSV_MAX_BYTES
-    if upload.size is not None and upload.size > limit:
-        raise too_large()
-    content = upload.read(limit + 1)
-    if len(content) > limit:
-        raise too_large()
-    return content
-
-
-def decode(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationError(
-            {
-                "file": _(
-                    "The file is not UTF-8 text (byte %(pos)s). Save it as “CSV UTF-8” and "
-                    "upload it again."
-                )
-                % {"pos": exc.start}
-            }
-        ) from exc
-
-
-def read_rows(text: str) -> tuple[list[str], list[dict[str, str]]]:
-    """The header and the data rows; a file with more than ``POLKU_CSV_MAX_ROWS`` rows is
-    refused as soon as the row after the limit is read (the rest is never parsed)."""
-    limit = settings.POLKU_CSV_MAX_ROWS
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    rows: list[dict[str, str]] = []
-    try:
-        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-        header = [h.strip() for h in (reader.fieldnames or [])]
-        reader.fieldnames = header
-        for row in reader:
-            if len(rows) == limit:
-                raise ValidationError({"file": _("At most %(n)s rows per file.") % {"n": limit}})
-            rows.append(
-                {k: (v or "").strip() for k, v in row.items() if k is not None}
-                | ({"__extra__": "1"} if None in row else {})
-            )
-    except csv.Error as exc:
-        raise ValidationError({"file": _("The CSV cannot be read: %(e)s") % {"e": exc}}) from exc
-    return header, rows
-
-
-def check_columns(kind: str, header: list[str]) -> None:
-    required = REQUIRED_COLUMNS[kind]
-    known = set(required) | set(OPTIONAL_COLUMNS[kind])
-    missing = [c for c in required if c not in header]
-    unknown = [c for c in header if c not in known]
-    duplicate = sorted({c for c in header if header.count(c) > 1})
-    problems = []
-    if missing:
-        problems.append(_("missing columns: %(c)s") % {"c": ", ".join(missing)})
-    if unknown:
-        problems.append(_("unknown columns: %(c)s") % {"c": ", ".join(unknown)})
-    if duplicate:
-        problems.append(_("duplicate columns: %(c)s") % {"c": ", ".join(duplicate)})
-    if problems:
-        raise ValidationError(
-            {
-                "file": _("The header row does not fit a %(kind)s import (%(problems)s).")
-                % {"kind": kind, "problems": "; ".join(problems)}
-            }
-        )
 
 
 # --- Upload ----------------------------------------------------------------------------------
@@ -243,106 +146,6 @@ def _queue(import_id: int) -> None:
     except Exception as exc:  # broker down: say so in the import itself
         logger.warning("csv import %s not queued: %s", import_id, exc.__class__.__name__)
         _fail(import_id, _("Queue unavailable."), from_status=(CsvImport.Status.PENDING,))
-
-
-# --- Row parsing -----------------------------------------------------------------------------
-
-
-# Every parser below turns any text into a value or a row error, never an exception
-# (tests/integration/test_csv_import.py fuzzes them with arbitrary text).
-
-_ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def _int(row, name, errors, *, required=True, low, high):
-    value = row.get(name, "")
-    if value == "":
-        if required:
-            errors[name] = [_("This field is required.")]
-        return None
-    number = parse_whole_number(value)
-    if number is None and re.fullmatch(r"[+-]?[0-9]+", value):
-        number = high + 1  # more digits than any id: out of range, said as such below
-    if number is None:
-        errors[name] = [_("A whole number is required.")]
-        return None
-    if number < low or number > high:
-        errors[name] = [_("Give a number from %(low)s to %(high)s.") % {"low": low, "high": high}]
-        return None
-    return number
-
-
-def _date(row, name, errors, *, required=True):
-    value = row.get(name, "")
-    if value == "":
-        if required:
-            errors[name] = [_("This field is required.")]
-        return None
-    try:
-        if not _ISO_DATE_RE.fullmatch(value):
-            raise ValueError(value)
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        errors[name] = [_("Give a date as YYYY-MM-DD.")]
-        return None
-
-
-def parse_row(kind: str, row: dict[str, str]) -> tuple[dict | None, dict[str, list[str]]]:
-    """A data row as (values to apply, None) or (None, errors): never an exception."""
-    errors: dict[str, list[str]] = {}
-    if row.pop("__extra__", None):
-        errors["row"] = [_("More values than columns.")]
-    if any("\x00" in value for value in row.values()):
-        errors.setdefault("row", []).append(_("A value contains a NUL character."))
-    parse, _apply = PARSERS[kind]
-    data = parse(row, errors)
-    return (None, errors) if errors else (data, errors)
-
-
-def _parse_enrollment(row, errors):
-    action = row.get("action") or "update"
-    if action not in credential_services.ENROLLMENT_ACTIONS:
-        errors["action"] = [_("Choose update, start, complete or interrupt.")]
-    data = {
-        "id": _int(row, "enrollment_id", errors, low=1, high=2**62),
-        "version": _int(row, "version", errors, low=1, high=2**31),
-        "action": action,
-        "progress_percent": _int(row, "progress_percent", errors, required=False, low=0, high=100),
-        "ends_on": _date(row, "ends_on", errors, required=False),
-        "completed_on": _date(row, "completed_on", errors, required=action == "complete"),
-        "reason": row.get("reason", ""),
-    }
-    if action == "interrupt" and not data["reason"]:
-        errors["reason"] = [_("This field is required.")]
-    if action == "update" and data["progress_percent"] is None and data["ends_on"] is None:
-        errors.setdefault("progress_percent", [_("Give progress_percent and/or ends_on.")])
-    return data
-
-
-def _parse_language(row, errors):
-    return {
-        "case_id": _int(row, "case_id", errors, low=1, high=2**62),
-        "language": row.get("language", ""),
-        "test": row.get("test", ""),
-        "taken_on": _date(row, "taken_on", errors),
-        "issuer": row.get("issuer", ""),
-        **{skill: row.get(skill, "") for skill in SUB_SKILLS},
-    }
-
-
-def _parse_permit(row, errors):
-    decision = row.get("decision", "").lower()
-    if decision not in ("granted", "refused"):
-        errors["decision"] = [_("Write granted or refused.")]
-    return {
-        "id": _int(row, "permit_id", errors, low=1, high=2**62),
-        "version": _int(row, "version", errors, low=1, high=2**31),
-        "granted": decision == "granted",
-        "decided_on": _date(row, "decided_on", errors),
-        "valid_from": _date(row, "valid_from", errors, required=False),
-        "valid_until": _date(row, "valid_until", errors, required=False),
-        "reference": row.get("reference", ""),
-    }
 
 
 # --- Row application (the same services as the API) -----------------------------------------
@@ -411,10 +214,10 @@ def _apply_permit(principal: Principal, data):
     )
 
 
-PARSERS = {
-    CsvImport.Kind.ENROLLMENTS: (_parse_enrollment, _apply_enrollment),
-    CsvImport.Kind.LANGUAGE_RESULTS: (_parse_language, _apply_language),
-    CsvImport.Kind.PERMITS: (_parse_permit, _apply_permit),
+APPLIERS = {
+    CsvImport.Kind.ENROLLMENTS: _apply_enrollment,
+    CsvImport.Kind.LANGUAGE_RESULTS: _apply_language,
+    CsvImport.Kind.PERMITS: _apply_permit,
 }
 
 
@@ -541,29 +344,12 @@ def _stopped_reason(import_id: int, reason: str) -> str:
 
 
 def _run(imp: CsvImport) -> None:
-    try:
-        principal = _principal_of(imp)
-        with imp.file.open("rb") as handle:
-            _header, rows = read_rows(decode(handle.read()))
-    except OSError:
-        logger.exception("csv import %s: the stored file cannot be read", imp.pk)
-        _fail(imp.pk, _("The stored file could not be read; upload it again."))
+    loaded = _load(imp)
+    if loaded is None:
         return
-    except (PolkuError, ValidationError) as exc:
-        _fail(imp.pk, " ".join(m for ms in _errors_of(exc).values() for m in ms))
-        return
-    _parse, apply = PARSERS[imp.kind]
-    report: list[dict] = []
-    parsed: list[tuple[int, dict | None]] = []
-    for index, row in enumerate(rows):
-        line = index + 2  # the header is line 1
-        data, errors = parse_row(imp.kind, row)
-        if data is not None:
-            errors = _try(principal, apply, data, dry_run=True) or {}
-        report.append({"row": line, "status": "error" if errors else "valid", "errors": errors})
-        parsed.append((line, None if errors else data))
-        if (index + 1) % PROGRESS_EVERY == 0:
-            _progress(imp, CsvImport.Status.VALIDATING, index + 1)
+    principal, rows = loaded
+    apply = APPLIERS[imp.kind]
+    report, parsed = _validate(imp, principal, apply, rows)
     error_rows = sum(1 for r in report if r["errors"])
     applied = 0
     if error_rows and not imp.apply_valid_rows:
@@ -575,26 +361,8 @@ def _run(imp: CsvImport) -> None:
         # The validation report is kept before anything is applied, so an import that stops
         # while applying still shows every row's errors.
         _progress(imp, CsvImport.Status.APPLYING, 0, report=report, error_rows=error_rows)
-        for position, (line, data) in enumerate(parsed):
-            entry = report[line - 2]
-            if data is not None:
-                errors = _try(
-                    principal,
-                    apply,
-                    data,
-                    dry_run=False,
-                    heartbeat=lambda p=position, a=applied: _progress(
-                        imp, CsvImport.Status.APPLYING, p + 1, applied_rows=a + 1
-                    ),
-                )
-                if errors:
-                    entry.update(status="error", errors=errors)
-                    error_rows += 1
-                else:
-                    entry["status"] = "applied"
-                    applied += 1
-            if (position + 1) % PROGRESS_EVERY == 0:
-                _progress(imp, CsvImport.Status.APPLYING, position + 1)
+        applied, failed = _apply(imp, principal, apply, report, parsed)
+        error_rows += failed
         status = CsvImport.Status.DONE
     finished = CsvImport.objects.filter(pk=imp.pk, status__in=CsvImport.RUNNING).update(
         status=status,
@@ -608,6 +376,67 @@ def _run(imp: CsvImport) -> None:
     if not finished:
         raise _ImportTakenAway
     logger.info("csv import %s %s: %s applied, %s errors", imp.pk, status, applied, error_rows)
+
+
+def _load(imp: CsvImport) -> tuple[Principal, list[dict[str, str]]] | None:
+    """Whom the import acts for, and its rows; None when either cannot be had (the import
+    is failed then, with the reason)."""
+    try:
+        principal = _principal_of(imp)
+        with imp.file.open("rb") as handle:
+            _header, rows = read_rows(decode(handle.read()))
+    except OSError:
+        logger.exception("csv import %s: the stored file cannot be read", imp.pk)
+        _fail(imp.pk, _("The stored file could not be read; upload it again."))
+        return None
+    except (PolkuError, ValidationError) as exc:
+        _fail(imp.pk, " ".join(m for ms in _errors_of(exc).values() for m in ms))
+        return None
+    return principal, rows
+
+
+def _validate(imp: CsvImport, principal: Principal, apply, rows) -> tuple[list, list]:
+    """Phase 1: parse each row and try it (rolled back). Returns the report (one entry per
+    row) and the rows to apply as (line, values), values None where the row has errors."""
+    report: list[dict] = []
+    parsed: list[tuple[int, dict | None]] = []
+    for index, row in enumerate(rows):
+        line = index + 2  # the header is line 1
+        data, errors = parse_row(imp.kind, row)
+        if data is not None:
+            errors = _try(principal, apply, data, dry_run=True) or {}
+        report.append({"row": line, "status": "error" if errors else "valid", "errors": errors})
+        parsed.append((line, None if errors else data))
+        if (index + 1) % PROGRESS_EVERY == 0:
+            _progress(imp, CsvImport.Status.VALIDATING, index + 1)
+    return report, parsed
+
+
+def _apply(imp: CsvImport, principal: Principal, apply, report, parsed) -> tuple[int, int]:
+    """Phase 2: apply each valid row in its own transaction, updating its report entry.
+    Returns (rows applied, rows that failed now)."""
+    applied = failed = 0
+    for position, (line, data) in enumerate(parsed):
+        entry = report[line - 2]
+        if data is not None:
+            errors = _try(
+                principal,
+                apply,
+                data,
+                dry_run=False,
+                heartbeat=lambda p=position, a=applied: _progress(
+                    imp, CsvImport.Status.APPLYING, p + 1, applied_rows=a + 1
+                ),
+            )
+            if errors:
+                entry.update(status="error", errors=errors)
+                failed += 1
+            else:
+                entry["status"] = "applied"
+                applied += 1
+        if (position + 1) % PROGRESS_EVERY == 0:
+            _progress(imp, CsvImport.Status.APPLYING, position + 1)
+    return applied, failed
 
 
 def fail_stale_imports(*, now: dt.datetime | None = None) -> int:

@@ -1,32 +1,27 @@
-"""What every partner API endpoint shares: authentication, scopes, throttles, strict JSON
-parsing with a size limit, keyset (cursor) pagination, ETag / If-Match, Idempotency-Key and
-request logging without personal data."""
+"""What every partner API endpoint shares: the base view (authentication, scopes, throttles,
+strict JSON parsing with a size limit, keyset pagination, ETag / If-Match and request logging
+without personal data) and the base views of the track records and of a client's own objects.
+
+Pagination lives in ``pagination``, Idempotency-Key in ``idempotency``, bulk requests in
+``bulk``; each resource has its own module (``cases``, ``training``, ``language``, ``permits``,
+``integration_steps``, ``webhooks``, ``imports``)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import datetime as dt
-import functools
-import hashlib
 import json
 import logging
 import time
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, parsers, renderers, viewsets
-from rest_framework.pagination import BasePagination
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import exceptions, parsers, renderers, serializers, viewsets
 from rest_framework.response import Response
-from rest_framework.utils.encoders import JSONEncoder
-from rest_framework.utils.urls import replace_query_param
 
-from recruitment.parsing import MAX_INT, parse_id, parse_int, parse_moment
+from recruitment.parsing import MAX_INT, parse_id, parse_int
 
-from .. import selectors, services
+from .. import selectors
 from .auth import (
     BearerTokenAuthentication,
     BulkRateThrottle,
@@ -35,7 +30,8 @@ from .auth import (
     SessionAuthentication,
     principal_of,
 )
-from .problems import IdempotencyKeyReused, PayloadTooLarge, PreconditionRequired
+from .pagination import KeysetPagination
+from .problems import PayloadTooLarge, PreconditionRequired
 from .schema import PolkuAutoSchema
 
 logger = logging.getLogger("polku.api")
@@ -123,196 +119,6 @@ def required_version(request) -> int:
     return version
 
 
-# --- Pagination ------------------------------------------------------------------------------
-
-
-class KeysetPagination(BasePagination):
-    """Cursor pagination ordered by (updated_at, id): stable under concurrent writes and as
-    fast on the last page as on the first. ``next_cursor`` is the position after the last row,
-    so a sync client can store it and resume later."""
-
-    page_size = 100
-    max_page_size = 1000
-
-    def _page_size(self, request) -> int:
-        raw = request.query_params.get("page_size")
-        if raw is None:
-            return self.page_size
-        size = parse_int(raw, low=1, high=self.max_page_size)
-        if size is None:
-            raise exceptions.ValidationError(
-                {
-                    "page_size": [
-                        _("A whole number from 1 to %(max)s.") % {"max": self.max_page_size}
-                    ]
-                }
-            )
-        return size
-
-    @staticmethod
-    def encode(updated_at: dt.datetime, pk: int) -> str:
-        raw = f"{updated_at.isoformat()}|{pk}".encode()
-        return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-    @staticmethod
-    def decode(cursor: str) -> tuple[dt.datetime, int]:
-        try:
-            padded = cursor + "=" * (-len(cursor) % 4)
-            text = base64.urlsafe_b64decode(padded.encode("ascii")).decode()
-            stamp, pk = text.rsplit("|", 1)
-            moment, number = parse_moment(stamp), parse_id(pk)
-            if moment is None or number is None:
-                raise ValueError(text)
-            return moment, number
-        except (ValueError, UnicodeError, binascii.Error) as exc:
-            raise exceptions.ValidationError(
-                {"cursor": [_("This cursor is not valid; start again without one.")]}
-            ) from exc
-
-    def paginate_queryset(self, queryset, request, view=None):
-        self.request = request
-        size = self._page_size(request)
-        cursor = request.query_params.get("cursor")
-        if cursor:
-            at, pk = self.decode(cursor)
-            queryset = queryset.filter(Q(updated_at__gt=at) | Q(updated_at=at, pk__gt=pk))
-        rows = list(queryset.order_by("updated_at", "id")[: size + 1])
-        self.has_more = len(rows) > size
-        rows = rows[:size]
-        self.next_cursor = self.encode(*self._position(rows[-1])) if rows else cursor
-        return rows
-
-    @staticmethod
-    def _position(row) -> tuple[dt.datetime, int]:
-        """(updated_at, id) of a model instance or of a ``values()`` row."""
-        if isinstance(row, dict):
-            return row["updated_at"], row["id"]
-        return row.updated_at, row.pk
-
-    def get_paginated_response(self, data):
-        next_url = None
-        if self.has_more:
-            next_url = replace_query_param(
-                self.request.build_absolute_uri(), "cursor", self.next_cursor
-            )
-        return Response(
-            {
-                "next": next_url,
-                "next_cursor": self.next_cursor,
-                "has_more": self.has_more,
-                "results": data,
-            }
-        )
-
-    def get_paginated_response_schema(self, schema):
-        return {
-            "type": "object",
-            "required": ["next", "next_cursor", "has_more", "results"],
-            "properties": {
-                "next": {
-                    "type": ["string", "null"],
-                    "format": "uri",
-                    "description": "URL of the next page, null on the last page.",
-                },
-                "next_cursor": {
-                    "type": ["string", "null"],
-                    "description": "Resume point after the last row; store it to sync later.",
-                },
-                "has_more": {"type": "boolean"},
-                "results": schema,
-            },
-        }
-
-    def get_schema_operation_parameters(self, view):
-        return [
-            {
-                "name": "cursor",
-                "in": "query",
-                "required": False,
-                "description": "Opaque position from `next_cursor` of an earlier page.",
-                "schema": {"type": "string"},
-            },
-            {
-                "name": "page_size",
-                "in": "query",
-                "required": False,
-                "description": f"Rows per page (1–{self.max_page_size}, default {self.page_size}).",
-                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
-            },
-        ]
-
-
-# --- Idempotency -----------------------------------------------------------------------------
-
-
-def body_fingerprint(request) -> str:
-    digest = hashlib.sha256()
-    digest.update(request.method.encode())
-    digest.update(b" " + request.path.encode() + b"\n")
-    digest.update(request._request.body)
-    return digest.hexdigest()
-
-
-def _replay(record, fingerprint: str) -> Response:
-    if record.fingerprint != fingerprint:
-        raise IdempotencyKeyReused()
-    headers = {**record.response_headers, "Idempotent-Replayed": "true"}
-    return Response(record.response_body, status=record.response_status, headers=headers)
-
-
-def idempotent(fingerprint=body_fingerprint):
-    """Honour ``Idempotency-Key`` on a POST handler: the first 2xx response is stored with
-    the change (same transaction) and replayed for 24 hours; the same key with a different
-    request gets 422."""
-
-    def decorate(handler):
-        @functools.wraps(handler)
-        def wrapper(self, request, *args, **kwargs):
-            key = request.headers.get("Idempotency-Key")
-            if key is None:
-                return handler(self, request, *args, **kwargs)
-            key = key.strip()
-            if not key or len(key) > 200 or not key.isprintable():
-                raise exceptions.ValidationError(
-                    {"Idempotency-Key": [_("Use 1–200 printable characters, e.g. a UUID.")]}
-                )
-            principal = principal_of(request)
-            fp = fingerprint(request)
-            record = selectors.idempotency_record(principal.key, key)
-            if record is not None:
-                return _replay(record, fp)
-            try:
-                with transaction.atomic():
-                    response = handler(self, request, *args, **kwargs)
-                    if 200 <= response.status_code < 300:
-                        body = json.loads(json.dumps(response.data, cls=JSONEncoder))
-                        headers = {
-                            name: response[name]
-                            for name in ("ETag", "Location")
-                            if response.has_header(name)
-                        }
-                        services.store_idempotent_response(
-                            principal_key=principal.key,
-                            key=key,
-                            method=request.method,
-                            path=request.path,
-                            fingerprint=fp,
-                            status=response.status_code,
-                            body=body,
-                            headers=headers,
-                        )
-            except IntegrityError:
-                record = selectors.idempotency_record(principal.key, key)
-                if record is None:
-                    raise
-                return _replay(record, fp)
-            return response
-
-        return wrapper
-
-    return decorate
-
-
 # --- The base view ---------------------------------------------------------------------------
 
 
@@ -386,3 +192,93 @@ class PolkuViewSet(viewsets.GenericViewSet):
         if location:
             headers["Location"] = location
         return Response(data, status=status, headers=headers)
+
+
+# --- Track records and a client's own objects ------------------------------------------------
+
+
+# A view's docstring is the fallback description of its operations in the OpenAPI document:
+# the two below are published text.
+#
+# Each TrackViewSet (cases too) names ``visible()``, the records the caller may see (a
+# selector): every read, and every object a write starts from, comes from there.
+
+
+class TrackViewSet(PolkuViewSet):
+    """Shared by enrollments, certificates, permits and integration steps."""
+
+    filter_backends = [DjangoFilterBackend]
+    output_serializer: type[serializers.Serializer]
+    output_model: type
+
+    def get_serializer_class(self):
+        return self.output_serializer
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "principal": self.principal}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
+            return self.output_model.objects.none()
+        return self.visible()
+
+    def get_object(self):
+        obj = self.visible().filter(pk=self.object_id()).first()
+        if obj is None:
+            raise Http404
+        return obj
+
+    def page(self, queryset, serializer_class):
+        """One page of ``queryset`` (filtered), shown by ``serializer_class``."""
+        page = self.paginate_queryset(self.filter_queryset(queryset))
+        data = serializer_class(page, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data)
+
+    def list(self, request):
+        return self.page(self.get_queryset(), self.output_serializer)
+
+    def retrieve(self, request, pk=None):
+        return self.show(self.get_object())
+
+    def fresh(self, obj):
+        """The changed object, re-read with what its serializer shows joined in."""
+        return self.visible().get(pk=obj.pk)
+
+    def show(self, obj, *, status: int = 200):
+        obj = self.fresh(obj)
+        location = None
+        if status == 201:
+            location = self.request.build_absolute_uri(f"{self.request.path}{obj.pk}/")
+        return self.respond(
+            self.output_serializer(obj, context=self.get_serializer_context()).data,
+            version=obj.version,
+            status=status,
+            location=location,
+        )
+
+    def case_for_write(self, case_id):
+        case = selectors.case_for_partner_write(self.principal, case_id)
+        if case is None:
+            raise exceptions.ValidationError(
+                {"case": [_("No case with this id is visible to you.")]}
+            )
+        return case
+
+    def own_organisation(self, kind: str, given, field: str):
+        """The partner organisation of a new record: the caller's own, or the one it names."""
+        org = self.principal.organisation
+        if given is not None:
+            return given
+        if org is not None and org.kind == kind:
+            return org
+        raise exceptions.ValidationError({field: [_("This field is required.")]})
+
+
+# Objects a client owns (webhook subscriptions, CSV imports): ``get_queryset`` is all of them;
+# any other id is a 404. (No docstring: its views' documentation falls back to PolkuViewSet's.)
+class OwnObjectsViewSet(PolkuViewSet):
+    def get_object(self):
+        obj = self.get_queryset().filter(pk=self.object_id()).first()
+        if obj is None:
+            raise Http404
+        return obj

@@ -94,7 +94,20 @@ def required_scope(auto_schema) -> str | None:
 
 
 class PolkuAutoSchema(AutoSchema):
-    """Says in every operation's description which scope its token needs."""
+    """What every operation's documentation derives from its view, so it cannot drift from
+    what the view does: the scope its token needs (in the description), ``Idempotency-Key``
+    on handlers that honour it (``idempotency.idempotent``), and the view's tag
+    (``schema_tags``, e.g. "training" for enrollments and certificates)."""
+
+    def get_tags(self):
+        return list(getattr(self.view, "schema_tags", ())) or super().get_tags()
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        handler = getattr(self.view, getattr(self.view, "action", None) or "", None)
+        if getattr(handler, "honours_idempotency_key", False):
+            parameters = [*parameters, IDEMPOTENCY_KEY]
+        return parameters
 
     def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)

@@ -4,18 +4,31 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from . import partner_views, schema, views  # noqa: F401 - schema registers auth extensions
+from . import (  # noqa: F401 - schema registers the auth extensions
+    cases,
+    imports,
+    integration_steps,
+    language,
+    permits,
+    schema,
+    training,
+    webhooks,
+)
 
 router = SimpleRouter()
-router.register("cases", views.CaseViewSet, basename="api-case")
-router.register("enrollments", views.EnrollmentViewSet, basename="api-enrollment")
+router.register("cases", cases.CaseViewSet, basename="api-case")
+router.register("enrollments", training.EnrollmentViewSet, basename="api-enrollment")
 router.register(
-    "language-certificates", views.LanguageCertificateViewSet, basename="api-language-certificate"
+    "language-certificates",
+    language.LanguageCertificateViewSet,
+    basename="api-language-certificate",
 )
-router.register("permits", views.PermitViewSet, basename="api-permit")
-router.register("integration-steps", views.IntegrationStepViewSet, basename="api-integration-step")
-router.register("webhooks", partner_views.SubscriptionViewSet, basename="api-webhook")
-router.register("imports", partner_views.CsvImportViewSet, basename="api-import")
+router.register("permits", permits.PermitViewSet, basename="api-permit")
+router.register(
+    "integration-steps", integration_steps.IntegrationStepViewSet, basename="api-integration-step"
+)
+router.register("webhooks", webhooks.SubscriptionViewSet, basename="api-webhook")
+router.register("imports", imports.CsvImportViewSet, basename="api-import")
 
 urlpatterns = [
     path(
