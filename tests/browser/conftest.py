@@ -9,6 +9,9 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+expect.set_options(timeout=20_000)
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -93,7 +96,8 @@ def page(browser, live_server, _restore_reference_data, eager_celery):
         base_url=live_server.url, locale="en-GB", viewport={"width": 1280, "height": 900}
     )
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    # Generous waits: the CI machine has two cores shared with the live server and pytest.
+    page.set_default_timeout(20_000)
     yield page
     context.close()
 
